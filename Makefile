@@ -1,0 +1,50 @@
+# The user interface of the repository. `make run` and `make test` set up what is missing first.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+JOBS      ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all setup configure build run test test-only sanitize fuzz bench fmt lint clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: setup build
+	$(BUILD_DIR)/faceid serve
+
+test: setup build
+	@scripts/test.sh $(BUILD_DIR)
+
+# Runs the suite again without set-up (for quick iteration).
+test-only: build
+	@scripts/test.sh $(BUILD_DIR)
+
+sanitize: setup
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFACEID_SANITIZE=ON -DFACEID_BUILD_BENCH=OFF
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	@FACEID_SKIP_FUZZ=1 scripts/test.sh $(ASAN_DIR)
+
+fuzz: setup
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
+
+bench: setup build
+	@scripts/bench.sh $(BUILD_DIR)
+
+fmt:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+lint: configure
+	@git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

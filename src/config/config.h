@@ -1,0 +1,89 @@
+// The service's typed configuration, loaded once at start-up from the environment and an
+// optional .env file (the environment wins). Immutable after start-up; passed, never global.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace faceid::config {
+
+// "10/minute" style limit: `count` requests per `window_seconds`.
+struct RateSpec {
+  int count = 0;
+  int window_seconds = 0;
+  std::string text;
+};
+
+enum class Environment { kDevelopment, kProduction };
+
+struct Config {
+  // Storage and shared state.
+  std::string database_url;  // empty: embedded SQLite under data_dir
+  std::string redis_url;     // empty: in-process rate limiter
+  std::string data_dir = "data";
+  std::string models_dir = "models";
+
+  // Tokens.
+  std::string secret_key;
+  bool secret_generated = false;  // true when development mode made one up
+  std::string algorithm = "HS256";
+  int access_token_expire_minutes = 30;
+  int refresh_token_expire_days = 7;
+  std::string auth_mode = "face";  // face | face+password (verify route)
+
+  // Face engine.
+  double face_recognition_tolerance = 0.6;
+  std::string face_detection_model = "cnn";  // cnn | hog
+  bool liveness_enabled = true;
+  double liveness_threshold = 0.7;
+  bool reject_duplicate_faces = true;
+
+  // Abuse protection.
+  bool rate_limit_enabled = true;
+  RateSpec rate_limit_register{5, 3600, "5/hour"};
+  RateSpec rate_limit_login{10, 60, "10/minute"};
+  RateSpec rate_limit_default{100, 3600, "100/hour"};
+  int max_failed_login_attempts = 10;
+  int account_lock_minutes = 30;
+  int failed_attempt_retention_days = 30;
+  std::vector<std::string> trusted_proxies;
+
+  // Process and HTTP.
+  Environment environment = Environment::kDevelopment;
+  int workers = 8;
+  std::string host = "0.0.0.0";
+  int port = 8000;
+  std::string log_level = "info";
+  std::string log_file = "logs/app.log";
+  std::vector<std::string> cors_origins;
+  int max_upload_mb = 10;
+
+  bool production() const { return environment == Environment::kProduction; }
+  long long max_body_bytes() const { return static_cast<long long>(max_upload_mb) << 20; }
+};
+
+using EnvMap = std::map<std::string, std::string, std::less<>>;
+
+// Parses KEY=VALUE lines (comments, `export`, single/double quotes). Errors name the line.
+Result<EnvMap> parse_dotenv(std::string_view text);
+
+// Builds the Config from `env` over `dotenv`. Every malformed value fails with a message
+// naming its variable; `warnings` collects non-fatal remarks (generated secret, unknown keys).
+Result<Config> load_config(const EnvMap& env, const EnvMap& dotenv,
+                           std::vector<std::string>* warnings);
+
+// Reads the process environment and, when it exists, the file at `dotenv_path`.
+Result<Config> load_config_from_process(const std::string& dotenv_path,
+                                        std::vector<std::string>* warnings);
+
+// The effective configuration as pretty JSON with secrets and credentials masked.
+std::string describe(const Config& config);
+
+// Parses "5/hour", "10 per minute", "100/h". Exposed for tests.
+Result<RateSpec> parse_rate_spec(std::string_view text);
+
+}  // namespace faceid::config

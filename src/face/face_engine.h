@@ -1,0 +1,85 @@
+// FaceEngine: the one seam between the service and the face models. Turns untrusted image
+// bytes into faces (box, quality, liveness, 128-d embedding). Implementations are
+// thread-safe: any request thread may call analyze_* concurrently.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace faceid::face {
+
+inline constexpr int kEmbeddingDim = 128;
+using Embedding = std::array<float, kEmbeddingDim>;
+
+// Error codes produced by the engine (Error::code), mapped 1:1 to API errors:
+//   unsupported_image (415), invalid_image (400), image_too_large (413),
+//   no_face_detected (400), multiple_faces (400), poor_image_quality (400, details = reasons).
+
+struct FaceBox {
+  int x = 0;
+  int y = 0;
+  int width = 0;
+  int height = 0;
+  float score = 0;  // detector confidence
+};
+
+struct QualityReport {
+  bool passed = true;
+  std::vector<std::string> failures;  // e.g. "face_too_small", "blurry", "too_dark"
+  double face_size_px = 0;
+  double sharpness = 0;   // variance of Laplacian on the aligned chip
+  double brightness = 0;  // mean luma of the chip, 0..255
+  double yaw_deg = 0;
+  double pitch_deg = 0;
+};
+
+struct FaceResult {
+  FaceBox box;
+  QualityReport quality;
+  std::optional<double> liveness;  // live probability in [0,1] when requested
+  Embedding embedding{};
+};
+
+struct AnalyzeOptions {
+  bool liveness = false;         // compute the passive liveness score
+  bool enforce_quality = true;   // fail with poor_image_quality when the gate fails
+};
+
+class FaceEngine {
+ public:
+  virtual ~FaceEngine() = default;
+
+  // Exactly one dominant face (registration, login), else an Error (codes above).
+  virtual Result<FaceResult> analyze_single(std::string_view image_bytes,
+                                            const AnalyzeOptions& options) = 0;
+
+  // Every face found, largest first (CLI, group photos). Quality is reported, not enforced.
+  virtual Result<std::vector<FaceResult>> analyze_all(std::string_view image_bytes,
+                                                      const AnalyzeOptions& options) = 0;
+
+  // Stored with every template, e.g. "dlib-resnet-v1".
+  virtual std::string model_version() const = 0;
+};
+
+using FaceEnginePtr = std::unique_ptr<FaceEngine>;
+
+struct EngineOptions {
+  std::string models_dir = "models";
+  std::string detector = "cnn";  // cnn (RFB-320 ONNX) | hog (dlib)
+  int workers = 2;               // network instances in the pool
+  long long max_image_bytes = 10LL << 20;
+};
+
+// Loads every model once; fails with code "models_unavailable" naming the missing file.
+Result<FaceEnginePtr> load_face_engine(const EngineOptions& options);
+
+// Euclidean distance (dlib / face_recognition convention; 0.6 = default tolerance).
+float embedding_distance(const Embedding& a, const Embedding& b);
+
+}  // namespace faceid::face
