@@ -1,0 +1,30 @@
+// Operations endpoints: /health (liveness of the process), /ready (dependencies answer),
+// /metrics (Prometheus text).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "http/router.h"
+#include "observability/metrics.h"
+
+namespace faceid::api {
+
+// One dependency /ready asks; returns an error saying what is wrong.
+struct ReadinessCheck {
+  std::string name;  // "store", "models", "redis", ...
+  std::function<Status()> check;
+};
+
+struct OpsContext {
+  std::string version;
+  std::vector<ReadinessCheck> checks;
+  observability::Metrics* metrics = nullptr;
+};
+
+// Registers the routes. `ctx` must outlive the router.
+void add_ops_routes(http::Router& router, const OpsContext& ctx);
+
+}  // namespace faceid::api

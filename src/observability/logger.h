@@ -1,0 +1,59 @@
+// Structured JSON logging: one JSON object per line to stdout and a rotating file.
+// Callers pass fields explicitly (correlation id included); nothing here reads global state.
+// Thread-safe: spdlog's _mt sinks serialise writes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace faceid::observability {
+
+using FieldValue = std::variant<std::string, long long, double, bool>;
+using Fields = std::vector<std::pair<std::string, FieldValue>>;
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+struct LoggerOptions {
+  std::string level = "info";
+  std::string file;  // empty: stdout only
+  bool to_stdout = true;
+  std::size_t max_file_bytes = 10 << 20;
+  std::size_t max_files = 5;
+};
+
+class Logger {
+ public:
+  // Fails (returns nullptr and fills *error) when the log file cannot be opened.
+  static std::shared_ptr<Logger> create(const LoggerOptions& options, std::string* error);
+  // A logger that drops everything (tests, CLI commands).
+  static std::shared_ptr<Logger> null();
+
+  void log(LogLevel level, std::string_view message, const Fields& fields = {});
+  void debug(std::string_view m, const Fields& f = {}) { log(LogLevel::kDebug, m, f); }
+  void info(std::string_view m, const Fields& f = {}) { log(LogLevel::kInfo, m, f); }
+  void warn(std::string_view m, const Fields& f = {}) { log(LogLevel::kWarn, m, f); }
+  void error(std::string_view m, const Fields& f = {}) { log(LogLevel::kError, m, f); }
+  bool enabled(LogLevel level) const;
+  void flush();
+
+  explicit Logger(std::shared_ptr<spdlog::logger> impl);
+
+ private:
+  std::shared_ptr<spdlog::logger> impl_;
+};
+
+using LoggerPtr = std::shared_ptr<Logger>;
+
+// Renders one log line (exposed for tests).
+std::string format_log_line(std::string_view level, std::string_view message,
+                            const Fields& fields);
+
+}  // namespace faceid::observability

@@ -1,0 +1,93 @@
+// Correlation ids, CORS, body limits and client IP resolution.
+#include "http/middleware.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/correlation_id.h"
+#include "http/server.h"
+
+namespace faceid::http {
+namespace {
+
+Response ok(Request&) { return Response{}; }
+
+TEST(CorrelationIdTest, AcceptsSafeCallerIdsOnly) {
+  EXPECT_TRUE(is_acceptable_correlation_id("abc-123_x.y:z"));
+  EXPECT_FALSE(is_acceptable_correlation_id(""));
+  EXPECT_FALSE(is_acceptable_correlation_id("has space"));
+  EXPECT_FALSE(is_acceptable_correlation_id("quote\"inject"));
+  EXPECT_FALSE(is_acceptable_correlation_id(std::string(129, 'a')));
+}
+
+TEST(CorrelationIdTest, PrefersRequestIdThenCorrelationIdElseUuid) {
+  EXPECT_EQ(correlation_id_for("req-1", "corr-1"), "req-1");
+  EXPECT_EQ(correlation_id_for("", "corr-1"), "corr-1");
+  EXPECT_EQ(correlation_id_for("bad id", "corr-1"), "corr-1");
+  std::string a = correlation_id_for("", "");
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_NE(a, correlation_id_for("", ""));
+}
+
+TEST(CorrelationIdTest, MiddlewareEchoesTheId) {
+  auto mw = correlation_id_middleware();
+  Request req;
+  req.headers["x-correlation-id"] = "given-7";
+  Response res = mw(req, ok);
+  EXPECT_EQ(req.correlation_id, "given-7");
+  ASSERT_NE(res.find_header("X-Request-ID"), nullptr);
+  EXPECT_EQ(*res.find_header("X-Request-ID"), "given-7");
+  EXPECT_EQ(*res.find_header("X-Correlation-ID"), "given-7");
+}
+
+TEST(CorsTest, AllowedOriginIsEchoedOthersAreNot) {
+  auto mw = cors_middleware({"http://app.test"});
+  Request req;
+  req.method = "GET";
+  req.headers["origin"] = "http://app.test";
+  Response res = mw(req, ok);
+  ASSERT_NE(res.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(*res.find_header("Access-Control-Allow-Origin"), "http://app.test");
+
+  Request other;
+  other.method = "GET";
+  other.headers["origin"] = "http://evil.test";
+  EXPECT_EQ(mw(other, ok).find_header("Access-Control-Allow-Origin"), nullptr);
+}
+
+TEST(CorsTest, PreflightIsAnsweredWithoutCallingTheHandler) {
+  auto mw = cors_middleware({"*"});
+  Request req;
+  req.method = "OPTIONS";
+  req.headers["origin"] = "http://x.test";
+  req.headers["access-control-request-method"] = "POST";
+  bool called = false;
+  Response res = mw(req, [&](Request&) {
+    called = true;
+    return Response{};
+  });
+  EXPECT_FALSE(called);
+  EXPECT_EQ(res.status, 204);
+  EXPECT_NE(res.find_header("Access-Control-Allow-Methods"), nullptr);
+}
+
+TEST(BodyLimitTest, OversizeBodyIs413) {
+  auto mw = body_limit_middleware(1 << 20);
+  Request req;
+  req.body_error = "too_large";
+  Response res = mw(req, ok);
+  EXPECT_EQ(res.status, 413);
+  EXPECT_EQ(nlohmann::json::parse(res.body)["error"]["code"], "payload_too_large");
+}
+
+TEST(ClientIpTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  EXPECT_EQ(resolve_client_ip("10.0.0.5", "1.2.3.4", {}), "10.0.0.5");
+  EXPECT_EQ(resolve_client_ip("10.0.0.5", "1.2.3.4", {"10.0.0.5"}), "1.2.3.4");
+  // The right-most untrusted hop wins: a client cannot spoof by prepending.
+  EXPECT_EQ(resolve_client_ip("10.0.0.5", "6.6.6.6, 1.2.3.4", {"10.0.0.5"}), "1.2.3.4");
+  EXPECT_EQ(resolve_client_ip("10.0.0.5", "1.2.3.4, 10.0.0.9", {"10.0.0.5", "10.0.0.9"}),
+            "1.2.3.4");
+}
+
+}  // namespace
+}  // namespace faceid::http
