@@ -47,8 +47,8 @@ struct FaceResult {
 };
 
 struct AnalyzeOptions {
-  bool liveness = false;         // compute the passive liveness score
-  bool enforce_quality = true;   // fail with poor_image_quality when the gate fails
+  bool liveness = false;        // compute the passive liveness score
+  bool enforce_quality = true;  // fail with poor_image_quality when the gate fails
 };
 
 class FaceEngine {
@@ -69,11 +69,24 @@ class FaceEngine {
 
 using FaceEnginePtr = std::unique_ptr<FaceEngine>;
 
+// Quality gate thresholds. Defaults are tuned so that every good photo in
+// testdata/faces passes (see docs/models.md for the measured values).
+struct QualityThresholds {
+  double min_face_px = 64;     // shorter side of the detector box, original image pixels
+  double min_sharpness = 15;   // variance of Laplacian on the 150x150 grey chip
+  double min_brightness = 40;  // mean luma of the chip
+  double max_brightness = 220;
+  double max_abs_yaw_deg = 40;
+  double max_abs_pitch_deg = 35;
+};
+
 struct EngineOptions {
   std::string models_dir = "models";
   std::string detector = "cnn";  // cnn (RFB-320 ONNX) | hog (dlib)
   int workers = 2;               // network instances in the pool
   long long max_image_bytes = 10LL << 20;
+  long long max_image_pixels = 40'000'000;  // checked from the header, before decoding
+  QualityThresholds quality;
 };
 
 // Loads every model once; fails with code "models_unavailable" naming the missing file.

@@ -1,0 +1,129 @@
+// Calibration probe (not a benchmark): prints, for every photo in testdata, what the
+// detectors find, the RFB->HOG box fit, the match distances and the liveness scores.
+// The numbers in docs/models.md come from this program.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "face/dlib_face_engine.h"
+#include "face/face_aligner.h"
+#include "face/face_detector.h"
+#include "face/face_embedder.h"
+#include "face/image_decoder.h"
+#include "face/model_files.h"
+
+using namespace faceid::face;
+
+static std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct Photo {
+  std::string file, person;
+  std::map<std::string, Embedding> by_variant;
+};
+
+static void run_pairs(const std::string& models, const std::string& testdata, FaceDetector& rfb,
+                      FaceDetector& hog) {
+  bool converted = false;
+  if (auto s = ensure_resnet_cache(models, &converted); !s) {
+    std::printf("cache: %s\n", s.error().message.c_str());
+    return;
+  }
+  const ModelFiles files = locate_model_files(models);
+  auto embedder = FaceEmbedder::load(files.resnet_dat);
+  auto aligner = FaceAligner::load(files.shape_predictor);
+  if (!embedder || !aligner) return;
+  std::ifstream manifest(testdata + "/manifest.csv");
+  std::string line;
+  std::getline(manifest, line);
+  std::vector<Photo> photos;
+  while (std::getline(manifest, line)) {
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
+    Photo p{line.substr(0, c1), line.substr(c1 + 1, c2 - c1 - 1), {}};
+    if (line.substr(c2 + 1, c3 - c2 - 1) != "1") continue;
+    auto img = decode_image(slurp(testdata + "/" + p.file), {});
+    if (!img) continue;
+    auto r = rfb.detect(*img, {true});
+    auto h = hog.detect(*img, {true});
+    if (r.empty()) continue;
+    auto embed = [&](const cv::Rect2f& box, BoxStyle style) {
+      return (*embedder)->embed((*aligner)->chip(*img, (*aligner)->landmarks(*img, box, style)));
+    };
+    p.by_variant["rfb_raw"] = embed(r[0].box, BoxStyle::kHog);
+    p.by_variant["rfb_adapted"] = embed(r[0].box, BoxStyle::kRfb);
+    if (!h.empty()) p.by_variant["hog"] = embed(h[0].box, BoxStyle::kHog);
+    photos.push_back(p);
+  }
+  for (const char* variant : {"rfb_raw", "rfb_adapted", "hog"}) {
+    float same_max = 0, diff_min = 9;
+    std::string same_pair, diff_pair;
+    int same_n = 0, diff_n = 0;
+    for (size_t i = 0; i < photos.size(); ++i) {
+      for (size_t j = i + 1; j < photos.size(); ++j) {
+        const auto& a = photos[i];
+        const auto& b = photos[j];
+        if (!a.by_variant.count(variant) || !b.by_variant.count(variant)) continue;
+        const float d = embedding_distance(a.by_variant.at(variant), b.by_variant.at(variant));
+        if (a.person == b.person) {
+          ++same_n;
+          if (d > same_max) same_max = d, same_pair = a.file + " " + b.file;
+        } else {
+          ++diff_n;
+          if (d < diff_min) diff_min = d, diff_pair = a.file + " " + b.file;
+        }
+        if ((a.file == "obama_1.jpg" && (b.file == "obama_2.jpg" || b.file == "biden_1.jpg")))
+          std::printf("  %s %s-%s %.3f\n", variant, a.file.c_str(), b.file.c_str(), d);
+      }
+    }
+    std::printf("%-12s same n=%d max %.3f (%s)  diff n=%d min %.3f (%s)\n", variant, same_n,
+                same_max, same_pair.c_str(), diff_n, diff_min, diff_pair.c_str());
+  }
+}
+
+int main(int argc, char** argv) {
+  const std::string models = argc > 1 ? argv[1] : "models";
+  const std::string testdata = argc > 2 ? argv[2] : "../shared/testdata";
+  const std::string mode = argc > 3 ? argv[3] : "boxes";
+  const ModelFiles files = locate_model_files(models);
+  auto rfb = make_face_detector("cnn", files.rfb_detector);
+  auto hog = make_face_detector("hog", "");
+  if (!rfb || !hog) return 1;
+  if (mode == "boxes" || mode == "boxes1") {
+    for (const auto& entry : std::filesystem::directory_iterator(testdata)) {
+      const auto path = entry.path().string();
+      if (entry.path().extension() == ".md" || entry.path().extension() == ".csv") continue;
+      auto img = decode_image(slurp(path), {});
+      if (!img) {
+        std::printf("%s: %s\n", path.c_str(), img.error().code.c_str());
+        continue;
+      }
+      auto r = (*rfb)->detect(*img, {mode == "boxes"});
+      auto h = (*hog)->detect(*img, {true});
+      std::printf("%s %dx%d rfb=%zu hog=%zu\n", entry.path().filename().c_str(), img->cols,
+                  img->rows, r.size(), h.size());
+      for (const auto& d : r) {
+        std::printf("  RFB %.1f %.1f %.1f %.1f %.3f", d.box.x, d.box.y, d.box.width, d.box.height,
+                    d.score);
+        for (const auto& e : h) {
+          if ((d.box & e.box).area() > 0) {
+            std::printf(
+                "  HOG %.1f %.1f %.1f %.1f | dx=%.3f dy=%.3f side=%.3f", e.box.x, e.box.y,
+                e.box.width, e.box.height,
+                ((e.box.x + e.box.width / 2) - (d.box.x + d.box.width / 2)) / d.box.width,
+                ((e.box.y + e.box.height / 2) - (d.box.y + d.box.height / 2)) / d.box.height,
+                e.box.width / d.box.width);
+          }
+        }
+        std::printf("\n");
+      }
+    }
+  }
+  if (mode == "pairs") run_pairs(models, testdata, **rfb, **hog);
+  return 0;
+}

@@ -1,0 +1,201 @@
+// The face pipeline. One request holds one worker (its networks) from start to end;
+// the shape predictor is shared read-only.
+#include "face/dlib_face_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "face/image_decoder.h"
+#include "face/model_files.h"
+#include "face/quality_gate.h"
+
+namespace faceid::face {
+namespace {
+
+// Photos are analysed at most this big: detection and chips need no more, and a 40 MP
+// camera photo would otherwise cost ~100 ms of resize/detection per step.
+constexpr int kMaxAnalysisSide = 1600;
+// analyze_single: a second face at least this fraction of the largest face's area makes
+// the photo ambiguous (multiple_faces); smaller ones are bystanders in the background.
+constexpr double kSecondFaceAreaRatio = 0.4;
+// Liveness crop, calibrated on testdata/liveness (docs/models.md).
+constexpr MiniFasNetCrop kLivenessCrop{2.7, false};
+
+double area(const Detection& d) { return static_cast<double>(d.box.width) * d.box.height; }
+
+FaceBox to_face_box(const cv::Rect2f& r, float score, double scale) {
+  FaceBox b;
+  b.x = static_cast<int>(std::lround(r.x * scale));
+  b.y = static_cast<int>(std::lround(r.y * scale));
+  b.width = static_cast<int>(std::lround(r.width * scale));
+  b.height = static_cast<int>(std::lround(r.height * scale));
+  b.score = score;
+  return b;
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+}  // namespace
+
+DlibFaceEngine::DlibFaceEngine(EngineOptions options, std::unique_ptr<FaceAligner> aligner,
+                               std::vector<std::unique_ptr<EngineWorker>> workers)
+    : options_(std::move(options)), aligner_(std::move(aligner)), pool_(std::move(workers)) {}
+
+Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) const {
+  DecodeLimits limits;
+  limits.max_bytes = options_.max_image_bytes;
+  limits.max_pixels = options_.max_image_pixels;
+  limits.min_long_side = kMaxAnalysisSide;
+  auto decoded = decode_image(bytes, limits);
+  if (!decoded) return decoded.error();
+  Frame frame;
+  frame.image = std::move(*decoded);
+  // Original size in pixels, before any DCT scaling, for reporting boxes.
+  const int long_side = std::max(frame.image.cols, frame.image.rows);
+  if (long_side > kMaxAnalysisSide) {
+    const double f = static_cast<double>(kMaxAnalysisSide) / long_side;
+    cv::Mat small;
+    cv::resize(frame.image, small, cv::Size(), f, f, cv::INTER_AREA);
+    frame.image = std::move(small);
+  }
+  // Boxes are reported in analysed pixels scaled back to the decoded (oriented) size.
+  frame.scale = static_cast<double>(long_side) / std::max(frame.image.cols, frame.image.rows);
+  return frame;
+}
+
+FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame,
+                                        const Detection& detection, const AnalyzeOptions& options,
+                                        FaceChip* chip_out) const {
+  const BoxStyle style = worker.detector->name() == "hog" ? BoxStyle::kHog : BoxStyle::kRfb;
+  const Landmarks landmarks = aligner_->landmarks(frame.image, detection.box, style);
+  *chip_out = aligner_->chip(frame.image, landmarks);
+  FaceResult face;
+  face.box = to_face_box(detection.box, detection.score, frame.scale);
+  const double face_px = std::min(detection.box.width, detection.box.height) * frame.scale;
+  face.quality =
+      assess_quality(*chip_out, landmarks, frame.image.size(), face_px, options_.quality);
+  if (options.liveness) face.liveness = worker.liveness->score(frame.image, detection.box);
+  return face;
+}
+
+Result<FaceResult> DlibFaceEngine::analyze_single(std::string_view image_bytes,
+                                                  const AnalyzeOptions& options) {
+  auto frame = decode(image_bytes);
+  if (!frame) return frame.error();
+  auto worker = pool_.acquire();
+  std::vector<Detection> found = worker->detector->detect(frame->image, {false});
+  if (found.empty()) found = worker->detector->detect(frame->image, {true});
+  if (found.empty()) return make_error("no_face_detected", "no face found in the image");
+  std::sort(found.begin(), found.end(),
+            [](const Detection& a, const Detection& b) { return area(a) > area(b); });
+  if (found.size() > 1 && area(found[1]) >= kSecondFaceAreaRatio * area(found[0])) {
+    return make_error("multiple_faces", "more than one face in the image",
+                      {std::to_string(found.size()) + " faces"});
+  }
+  FaceChip chip;
+  FaceResult face = analyze_face(*worker, *frame, found[0], options, &chip);
+  if (options.enforce_quality && !face.quality.passed) {
+    return make_error("poor_image_quality", "the face image is not good enough",
+                      face.quality.failures);
+  }
+  face.embedding = worker->embedder->embed(chip);
+  return face;
+}
+
+Result<std::vector<FaceResult>> DlibFaceEngine::analyze_all(std::string_view image_bytes,
+                                                            const AnalyzeOptions& options) {
+  auto frame = decode(image_bytes);
+  if (!frame) return frame.error();
+  auto worker = pool_.acquire();
+  std::vector<Detection> found = worker->detector->detect(frame->image, {true});
+  std::sort(found.begin(), found.end(),
+            [](const Detection& a, const Detection& b) { return area(a) > area(b); });
+  std::vector<FaceResult> faces;
+  std::vector<FaceChip> chips(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    faces.push_back(analyze_face(*worker, *frame, found[i], options, &chips[i]));
+  }
+  const std::vector<Embedding> embeddings = worker->embedder->embed_batch(chips);
+  for (size_t i = 0; i < faces.size(); ++i) faces[i].embedding = embeddings[i];
+  return faces;
+}
+
+Status ensure_resnet_cache(const std::string& models_dir, bool* converted) {
+  const ModelFiles files = locate_model_files(models_dir);
+  *converted = false;
+  if (file_exists(files.resnet_dat)) return Status::Ok();
+  if (!file_exists(files.tfjs_manifest)) {
+    return make_error("models_unavailable",
+                      "missing model file " + files.tfjs_manifest + " (run scripts/setup.sh)");
+  }
+  if (auto s = convert_tfjs_to_dlib(files.tfjs_manifest, files.resnet_dat); !s) return s;
+  *converted = true;
+  return Status::Ok();
+}
+
+Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
+                                             EngineLoadReport* report) {
+  auto step = [&](const char* what, auto start) {
+    if (report) report->steps_ms.emplace_back(what, elapsed_ms(start));
+  };
+  auto t = std::chrono::steady_clock::now();
+  bool converted = false;
+  if (auto s = ensure_resnet_cache(options.models_dir, &converted); !s) return s.error();
+  if (converted) step("convert tfjs weights to dlib .dat", t);
+  const ModelFiles files = locate_model_files(options.models_dir);
+
+  t = std::chrono::steady_clock::now();
+  auto embedder = FaceEmbedder::load(files.resnet_dat);
+  if (!embedder) return embedder.error();
+  step("ResNet embedder (dlib .dat)", t);
+
+  t = std::chrono::steady_clock::now();
+  auto aligner = FaceAligner::load(files.shape_predictor);
+  if (!aligner) return aligner.error();
+  step("68-point shape predictor", t);
+
+  t = std::chrono::steady_clock::now();
+  auto detector = make_face_detector(options.detector, files.rfb_detector);
+  if (!detector) return detector.error();
+  step(options.detector == "hog" ? "HOG detector" : "RFB-320 detector (onnx)", t);
+
+  t = std::chrono::steady_clock::now();
+  auto liveness = make_minifasnet_scorer(files.liveness, kLivenessCrop);
+  if (!liveness) return liveness.error();
+  step("MiniFASNet liveness (onnx)", t);
+
+  t = std::chrono::steady_clock::now();
+  const int n = std::max(1, options.workers);
+  std::vector<std::unique_ptr<EngineWorker>> workers;
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<EngineWorker>();
+    const bool last = i == n - 1;
+    w->detector = last ? std::move(*detector) : (*detector)->clone();
+    w->embedder = last ? std::move(*embedder) : (*embedder)->clone();
+    w->liveness = last ? std::move(*liveness) : (*liveness)->clone();
+    workers.push_back(std::move(w));
+  }
+  step("worker pool copies", t);
+  return FaceEnginePtr(
+      std::make_unique<DlibFaceEngine>(options, std::move(*aligner), std::move(workers)));
+}
+
+Result<FaceEnginePtr> load_face_engine(const EngineOptions& options) {
+  return load_face_engine_timed(options, nullptr);
+}
+
+float embedding_distance(const Embedding& a, const Embedding& b) {
+  double sum = 0;
+  for (int i = 0; i < kEmbeddingDim; ++i) {
+    const double d = static_cast<double>(a[i]) - b[i];
+    sum += d * d;
+  }
+  return static_cast<float>(std::sqrt(sum));
+}
+
+}  // namespace faceid::face

@@ -1,0 +1,64 @@
+// DlibFaceEngine: the FaceEngine implementation. decode -> (downscale) -> detect ->
+// landmarks -> chip -> quality -> liveness -> embedding. Immutable shared models (shape
+// predictor, options) plus a WorkerPool of per-thread networks sized by EngineOptions::workers.
+#pragma once
+
+#include <memory>
+#include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
+
+#include "face/face_aligner.h"
+#include "face/face_detector.h"
+#include "face/face_embedder.h"
+#include "face/face_engine.h"
+#include "face/liveness_scorer.h"
+#include "face/worker_pool.h"
+
+namespace faceid::face {
+
+// One worker's networks.
+struct EngineWorker {
+  FaceDetectorPtr detector;
+  std::unique_ptr<FaceEmbedder> embedder;
+  LivenessScorerPtr liveness;
+};
+
+// Load timings, for `faceid models` and the benchmark.
+struct EngineLoadReport {
+  std::vector<std::pair<std::string, double>> steps_ms;  // (what, milliseconds)
+};
+
+class DlibFaceEngine final : public FaceEngine {
+ public:
+  DlibFaceEngine(EngineOptions options, std::unique_ptr<FaceAligner> aligner,
+                 std::vector<std::unique_ptr<EngineWorker>> workers);
+
+  Result<FaceResult> analyze_single(std::string_view image_bytes,
+                                    const AnalyzeOptions& options) override;
+  Result<std::vector<FaceResult>> analyze_all(std::string_view image_bytes,
+                                              const AnalyzeOptions& options) override;
+  std::string model_version() const override { return "dlib-resnet-v1"; }
+
+ private:
+  struct Frame {
+    cv::Mat image;     // decoded, oriented, at most kMaxAnalysisSide on the long side
+    double scale = 1;  // original pixels per analysed pixel
+  };
+  Result<Frame> decode(std::string_view bytes) const;
+  FaceResult analyze_face(EngineWorker& worker, const Frame& frame, const Detection& detection,
+                          const AnalyzeOptions& options, FaceChip* chip_out) const;
+
+  const EngineOptions options_;
+  const std::unique_ptr<FaceAligner> aligner_;  // shared, read-only
+  WorkerPool<EngineWorker> pool_;
+};
+
+// load_face_engine with timings of each step.
+Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
+                                             EngineLoadReport* report);
+
+// Converts the tfjs weights into the cached dlib file when it is missing. Sets *converted.
+Status ensure_resnet_cache(const std::string& models_dir, bool* converted);
+
+}  // namespace faceid::face
