@@ -116,6 +116,9 @@ Status Server::start() {
                         "request_timeout_ms",    timeout.c_str(),
                         "tcp_nodelay",           "1",
                         "decode_url",            "yes",
+                        // CORS is our middleware's job; civetweb's own would answer
+                        // preflights with "*" before our handler runs.
+                        "access_control_allow_origin", "",
                         nullptr};
   mg_callbacks callbacks{};
   callbacks.http_error = &Server::on_http_error;

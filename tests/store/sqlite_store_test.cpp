@@ -1,0 +1,215 @@
+// SqliteStore against a real SQLite file: migrations, atomic registration, cascades,
+// refresh-token rotation, attempt records and the in-process index.
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "store/migrations.h"
+#include "support/temp_dir.h"
+
+namespace faceid::store {
+namespace {
+
+using faceid::testing::TempDir;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const TimePoint kNow = TimePoint(std::chrono::seconds(1'800'000'000));
+
+Vector128 vec(float seed) {
+  Vector128 v{};
+  std::mt19937 rng(static_cast<unsigned>(seed * 1000));
+  std::normal_distribution<float> d;
+  float n = 0;
+  for (auto& x : v) {
+    x = d(rng);
+    n += x * x;
+  }
+  for (auto& x : v) x /= std::sqrt(n);
+  return v;
+}
+
+User user(const std::string& id, const std::string& name) {
+  User u;
+  u.id = id;
+  u.username = name;
+  u.email = name + "@example.com";
+  u.password_hash = "$argon2id$fake";
+  u.created_at = u.updated_at = kNow;
+  return u;
+}
+
+FaceTemplate tmpl(const Vector128& v) {
+  FaceTemplate t;
+  t.embedding = v;
+  t.model_version = "dlib-resnet-v1";
+  t.quality = 0.9;
+  t.created_at = kNow;
+  return t;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::open(dir_.file("db/faceid.db"));
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->migrate().ok());
+  }
+  TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, FreshDatabaseReachesLatestSchemaAndRerunAppliesNothing) {
+  auto latest = migrations_for("sqlite").back().version;
+  EXPECT_EQ(*store_->schema_version(), latest);
+  EXPECT_EQ(*store_->migrate(), 0);
+  store_.reset();
+  auto reopened = SqliteStore::open(dir_.file("db/faceid.db"));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->migrate(), 0);
+  EXPECT_EQ(*(*reopened)->schema_version(), latest);
+}
+
+TEST_F(SqliteStoreTest, CreateUserStoresUserAndTemplateTogether) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  auto found = store_->find_user_by_username("alice");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "u1");
+  EXPECT_EQ((*found)->email, "alice@example.com");
+  auto ts = store_->templates_for_user("u1");
+  ASSERT_EQ(ts->size(), 1u);
+  EXPECT_EQ(ts->front().embedding, vec(1));
+  EXPECT_EQ(ts->front().model_version, "dlib-resnet-v1");
+}
+
+TEST_F(SqliteStoreTest, DuplicateUsernameOrEmailIsUserExistsAndLeavesNothing) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  auto same_name = store_->create_user(user("u2", "alice"), tmpl(vec(2)));
+  ASSERT_FALSE(same_name.ok());
+  EXPECT_EQ(same_name.error().code, "user_exists");
+  auto u3 = user("u3", "bob");
+  u3.email = "ALICE@example.com";  // emails compare case-insensitively
+  auto same_email = store_->create_user(u3, tmpl(vec(3)));
+  ASSERT_FALSE(same_email.ok());
+  EXPECT_EQ(same_email.error().details, std::vector<std::string>{"email"});
+  EXPECT_FALSE(store_->find_user_by_id("u2")->has_value());
+  EXPECT_TRUE(store_->templates_for_user("u3")->empty());
+  EXPECT_EQ(store_->summary(kNow)->templates, 1);
+}
+
+TEST_F(SqliteStoreTest, SearchFindsNearestUserAndSurvivesReopen) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  ASSERT_TRUE(store_->create_user(user("u2", "bob"), tmpl(vec(2))).ok());
+  auto hits = store_->search_faces(vec(2), 5);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ(hits->front().user_id, "u2");
+  EXPECT_NEAR(hits->front().distance, 0.0f, 1e-5);
+  store_.reset();
+  auto reopened = SqliteStore::open(dir_.file("db/faceid.db"));
+  auto again = (*reopened)->search_faces(vec(1), 1);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ(again->front().user_id, "u1");
+}
+
+TEST_F(SqliteStoreTest, DeleteUserErasesTemplatesTokensAttemptsAndIndexEntries) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  RefreshTokenRecord t{"j1", "u1", "f1", "hash", kNow + hours(1), {}, {}, kNow};
+  ASSERT_TRUE(store_->insert_refresh_token(t).ok());
+  LoginAttempt a;
+  a.user_id = "u1";
+  a.ip = "1.2.3.4";
+  a.reason = "no_match";
+  a.created_at = kNow;
+  ASSERT_TRUE(store_->record_failed_attempt(a).ok());
+  LoginAttempt named;
+  named.username_tried = "alice";
+  named.ip = "1.2.3.4";
+  named.reason = "no_match";
+  named.created_at = kNow;
+  ASSERT_TRUE(store_->record_failed_attempt(named).ok());
+
+  ASSERT_TRUE(store_->delete_user("u1").ok());
+  EXPECT_FALSE(store_->find_user_by_id("u1")->has_value());
+  EXPECT_TRUE(store_->templates_for_user("u1")->empty());
+  EXPECT_FALSE(store_->find_refresh_token("j1")->has_value());
+  EXPECT_TRUE(store_->failed_attempts_since(kNow - hours(1), 10)->empty());
+  auto hits = store_->search_faces(vec(1), 5);
+  EXPECT_TRUE(hits->empty());
+  EXPECT_EQ(store_->delete_user("u1").error().code, "not_found");
+}
+
+TEST_F(SqliteStoreTest, AddTemplateStopsAtTheLimit) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  for (int i = 0; i < 4; ++i) {
+    auto t = tmpl(vec(10 + i));
+    t.user_id = "u1";
+    ASSERT_TRUE(store_->add_template(t, 5).ok());
+  }
+  auto t = tmpl(vec(20));
+  t.user_id = "u1";
+  auto sixth = store_->add_template(t, 5);
+  ASSERT_FALSE(sixth.ok());
+  EXPECT_EQ(sixth.error().code, "too_many_templates");
+  EXPECT_EQ(store_->templates_for_user("u1")->size(), 5u);
+}
+
+TEST_F(SqliteStoreTest, RefreshRotationRevokesOldAndRefusesReuse) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  RefreshTokenRecord first{"j1", "u1", "fam", "h1", kNow + hours(1), {}, {}, kNow};
+  RefreshTokenRecord second{"j2", "u1", "fam", "h2", kNow + hours(1), {}, {}, kNow};
+  RefreshTokenRecord third{"j3", "u1", "fam", "h3", kNow + hours(1), {}, {}, kNow};
+  ASSERT_TRUE(store_->insert_refresh_token(first).ok());
+  EXPECT_TRUE(*store_->rotate_refresh_token("j1", second, kNow));
+  auto old = *store_->find_refresh_token("j1");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_TRUE(old->revoked_at.has_value());
+  EXPECT_EQ(old->replaced_by, "j2");
+  EXPECT_FALSE(*store_->rotate_refresh_token("j1", third, kNow));  // reuse
+  EXPECT_FALSE(store_->find_refresh_token("j3")->has_value());
+  ASSERT_TRUE(store_->revoke_token_family("fam", kNow).ok());
+  EXPECT_TRUE((*store_->find_refresh_token("j2"))->revoked_at.has_value());
+}
+
+TEST_F(SqliteStoreTest, FailureCountsSuspiciousActivityAndPurge) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  for (int i = 0; i < 6; ++i) {
+    LoginAttempt a;
+    a.user_id = i < 4 ? std::optional<std::string>("u1") : std::nullopt;
+    a.ip = "9.9.9.9";
+    a.reason = "no_match";
+    a.created_at = kNow - minutes(i * 10);
+    ASSERT_TRUE(store_->record_failed_attempt(a).ok());
+  }
+  EXPECT_EQ(*store_->count_failures_for_user("u1", kNow - minutes(25)), 3);
+  auto sus = store_->suspicious_activity(kNow - hours(2), 5);
+  ASSERT_EQ(sus->ips.size(), 1u);
+  EXPECT_EQ(sus->ips[0].key, "9.9.9.9");
+  EXPECT_EQ(sus->ips[0].count, 6);
+  EXPECT_TRUE(sus->accounts.empty());  // 4 < threshold 5
+  ASSERT_TRUE(store_->record_login_success("u1", "9.9.9.9", "login", kNow).ok());
+  auto stats = store_->login_stats(kNow - hours(1));
+  EXPECT_EQ(stats->successes, 1);
+  EXPECT_EQ(stats->failures, 6);
+  EXPECT_EQ(*store_->purge_failed_attempts(kNow - minutes(25)), 3);
+  EXPECT_EQ(store_->failed_attempts_since(kNow - hours(5), 100)->size(), 3u);
+  EXPECT_TRUE((*store_->find_user_by_id("u1"))->last_login_at.has_value());
+}
+
+TEST_F(SqliteStoreTest, LockAndUnlock) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  ASSERT_TRUE(store_->set_lock("u1", kNow + minutes(30), kNow).ok());
+  auto u = *store_->find_user_by_id("u1");
+  EXPECT_TRUE(u->is_locked);
+  EXPECT_EQ(u->locked_until, kNow + minutes(30));
+  EXPECT_EQ(store_->summary(kNow)->locked_users, 1);
+  ASSERT_TRUE(store_->set_lock("u1", std::nullopt, kNow).ok());
+  EXPECT_FALSE((*store_->find_user_by_id("u1"))->is_locked);
+}
+
+}  // namespace
+}  // namespace faceid::store
