@@ -10,10 +10,12 @@
 #include <string>
 
 #include "face/dlib_face_engine.h"
+#include "face/engine_loader.h"
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
 #include "face/face_embedder.h"
 #include "face/image_decoder.h"
+#include "face/liveness_scorer.h"
 #include "face/model_files.h"
 
 using namespace faceid::face;
@@ -47,7 +49,9 @@ static void run_pairs(const std::string& models, const std::string& testdata, Fa
     const auto c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
     Photo p{line.substr(0, c1), line.substr(c1 + 1, c2 - c1 - 1), {}};
     if (line.substr(c2 + 1, c3 - c2 - 1) != "1") continue;
-    auto img = decode_image(slurp(testdata + "/" + p.file), {});
+    auto decoded = decode_image(slurp(testdata + "/" + p.file), {});
+    if (!decoded) continue;
+    auto img = faceid::Result<cv::Mat>(decoded->bgr);
     if (!img) continue;
     auto r = rfb.detect(*img, {true});
     auto h = hog.detect(*img, {true});
@@ -98,7 +102,9 @@ int main(int argc, char** argv) {
     for (const auto& entry : std::filesystem::directory_iterator(testdata)) {
       const auto path = entry.path().string();
       if (entry.path().extension() == ".md" || entry.path().extension() == ".csv") continue;
-      auto img = decode_image(slurp(path), {});
+      auto decoded = decode_image(slurp(path), {});
+      if (!decoded) continue;
+      auto img = faceid::Result<cv::Mat>(decoded->bgr);
       if (!img) {
         std::printf("%s: %s\n", path.c_str(), img.error().code.c_str());
         continue;
@@ -122,6 +128,27 @@ int main(int argc, char** argv) {
         }
         std::printf("\n");
       }
+    }
+  }
+  if (mode == "liveness") {
+    const ModelFiles f = locate_model_files(models);
+    for (const auto& entry : std::filesystem::directory_iterator(testdata)) {
+      if (entry.path().extension() == ".md" || entry.path().extension() == ".csv") continue;
+      auto decoded = decode_image(slurp(entry.path().string()), {});
+      if (!decoded) continue;
+      auto faces = (*rfb)->detect(decoded->bgr, {false});
+      if (faces.empty()) continue;
+      std::sort(faces.begin(), faces.end(),
+                [](auto& a, auto& b) { return a.box.area() > b.box.area(); });
+      std::printf("%-40s", entry.path().filename().c_str());
+      for (bool pred : {false}) {
+        for (double scale : {1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.0, 2.7}) {
+          auto scorer = make_minifasnet_scorer(f.liveness, {scale, pred});
+          std::printf(" %.2f", (*scorer)->score(decoded->bgr, faces[0].box));
+        }
+        std::printf(" |");
+      }
+      std::printf("\n");
     }
   }
   if (mode == "pairs") run_pairs(models, testdata, **rfb, **hog);

@@ -21,7 +21,7 @@ constexpr int kMaxAnalysisSide = 1600;
 // the photo ambiguous (multiple_faces); smaller ones are bystanders in the background.
 constexpr double kSecondFaceAreaRatio = 0.4;
 // Liveness crop, calibrated on testdata/liveness (docs/models.md).
-constexpr MiniFasNetCrop kLivenessCrop{2.7, false};
+constexpr MiniFasNetCrop kLivenessCrop{1.5, false};
 
 double area(const Detection& d) { return static_cast<double>(d.box.width) * d.box.height; }
 
@@ -54,8 +54,7 @@ Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) con
   auto decoded = decode_image(bytes, limits);
   if (!decoded) return decoded.error();
   Frame frame;
-  frame.image = std::move(*decoded);
-  // Original size in pixels, before any DCT scaling, for reporting boxes.
+  frame.image = std::move(decoded->bgr);
   const int long_side = std::max(frame.image.cols, frame.image.rows);
   if (long_side > kMaxAnalysisSide) {
     const double f = static_cast<double>(kMaxAnalysisSide) / long_side;
@@ -63,8 +62,10 @@ Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) con
     cv::resize(frame.image, small, cv::Size(), f, f, cv::INTER_AREA);
     frame.image = std::move(small);
   }
-  // Boxes are reported in analysed pixels scaled back to the decoded (oriented) size.
-  frame.scale = static_cast<double>(long_side) / std::max(frame.image.cols, frame.image.rows);
+  // Boxes are reported in pixels of the original (oriented, full-resolution) image.
+  frame.scale =
+      static_cast<double>(std::max(decoded->original_size.width, decoded->original_size.height)) /
+      std::max(frame.image.cols, frame.image.rows);
   return frame;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "face/engine_loader.h"
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
 #include "face/face_embedder.h"
@@ -22,11 +23,6 @@ struct EngineWorker {
   FaceDetectorPtr detector;
   std::unique_ptr<FaceEmbedder> embedder;
   LivenessScorerPtr liveness;
-};
-
-// Load timings, for `faceid models` and the benchmark.
-struct EngineLoadReport {
-  std::vector<std::pair<std::string, double>> steps_ms;  // (what, milliseconds)
 };
 
 class DlibFaceEngine final : public FaceEngine {
@@ -53,12 +49,5 @@ class DlibFaceEngine final : public FaceEngine {
   const std::unique_ptr<FaceAligner> aligner_;  // shared, read-only
   WorkerPool<EngineWorker> pool_;
 };
-
-// load_face_engine with timings of each step.
-Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
-                                             EngineLoadReport* report);
-
-// Converts the tfjs weights into the cached dlib file when it is missing. Sets *converted.
-Status ensure_resnet_cache(const std::string& models_dir, bool* converted);
 
 }  // namespace faceid::face

@@ -31,19 +31,27 @@ class RfbDetector final : public FaceDetector {
   explicit RfbDetector(cv::dnn::Net net) : net_(std::move(net)) {}
 
   std::vector<Detection> detect(const cv::Mat& bgr, const DetectOptions& options) override {
-    std::vector<Detection> found = detect_in(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows));
+    std::vector<Detection> found =
+        suppress_overlaps(detect_in(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows)), kNmsIou);
     const bool large =
         bgr.cols >= kTileMinScale * kRfbWidth || bgr.rows >= kTileMinScale * kRfbHeight;
-    if (options.find_small_faces && large) {
-      const int tw = bgr.cols * 6 / 10, th = bgr.rows * 6 / 10;
-      for (int ty : {0, bgr.rows - th}) {
-        for (int tx : {0, bgr.cols - tw}) {
-          auto more = detect_in(bgr, cv::Rect(tx, ty, tw, th));
-          found.insert(found.end(), more.begin(), more.end());
-        }
+    if (!options.find_small_faces || !large) return found;
+    std::vector<Detection> tiled;
+    const int tw = bgr.cols * 6 / 10, th = bgr.rows * 6 / 10;
+    for (int ty : {0, bgr.rows - th}) {
+      for (int tx : {0, bgr.cols - tw}) {
+        auto more = detect_in(bgr, cv::Rect(tx, ty, tw, th));
+        tiled.insert(tiled.end(), more.begin(), more.end());
       }
     }
-    return suppress_overlaps(std::move(found), kNmsIou);
+    // Tiles only add faces the full-frame pass missed: a face seen by both keeps its
+    // full-frame box, so its box (and the liveness crop) does not depend on the mode.
+    for (const auto& t : suppress_overlaps(std::move(tiled), kNmsIou)) {
+      std::vector<Detection> both = found;
+      both.push_back(t);
+      if (suppress_overlaps(both, kNmsIou).size() > found.size()) found.push_back(t);
+    }
+    return found;
   }
 
   std::unique_ptr<FaceDetector> clone() const override {

@@ -72,12 +72,12 @@ using FaceEnginePtr = std::unique_ptr<FaceEngine>;
 // Quality gate thresholds. Defaults are tuned so that every good photo in
 // testdata/faces passes (see docs/models.md for the measured values).
 struct QualityThresholds {
-  double min_face_px = 64;     // shorter side of the detector box, original image pixels
-  double min_sharpness = 15;   // variance of Laplacian on the 150x150 grey chip
+  double min_face_px = 40;     // shorter side of the detector box, original image pixels
+  double min_sharpness = 40;   // variance of Laplacian on the 150x150 grey chip
   double min_brightness = 40;  // mean luma of the chip
   double max_brightness = 220;
-  double max_abs_yaw_deg = 40;
-  double max_abs_pitch_deg = 35;
+  double max_abs_yaw_deg = 50;
+  double max_abs_pitch_deg = 40;
 };
 
 struct EngineOptions {

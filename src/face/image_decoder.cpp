@@ -61,7 +61,8 @@ bool is_tolerable_warning(const char* message) {
   return message != nullptr && std::strstr(message, "extraneous bytes") != nullptr;
 }
 
-Result<cv::Mat> decode_jpeg(std::string_view bytes, const DecodeLimits& limits) {
+Result<cv::Mat> decode_jpeg(std::string_view bytes, const DecodeLimits& limits,
+                            cv::Size* original) {
   TjHandle tj;
   if (!tj.h) return make_error("internal", "cannot initialise libjpeg-turbo");
   auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
@@ -71,6 +72,7 @@ Result<cv::Mat> decode_jpeg(std::string_view bytes, const DecodeLimits& limits) 
     return invalid(std::string("corrupt JPEG header: ") + tjGetErrorStr2(tj.h));
   }
   if (auto s = check_dimensions(width, height, limits); !s) return s.error();
+  *original = cv::Size(width, height);
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
     return make_error("unsupported_image", "CMYK JPEG images are not supported");
   }
@@ -245,7 +247,16 @@ int read_exif_orientation(std::string_view jpeg_bytes) {
   return (orientation >= 1 && orientation <= 8) ? orientation : 1;
 }
 
-Result<cv::Mat> decode_image(std::string_view bytes, const DecodeLimits& limits) {
+namespace {
+
+DecodedImage full_size(cv::Mat bgr) {
+  const cv::Size size = bgr.size();
+  return DecodedImage{std::move(bgr), size};
+}
+
+}  // namespace
+
+Result<DecodedImage> decode_image(std::string_view bytes, const DecodeLimits& limits) {
   if (bytes.empty()) return invalid("empty image");
   if (static_cast<long long>(bytes.size()) > limits.max_bytes) {
     return too_large("image is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
@@ -253,14 +264,23 @@ Result<cv::Mat> decode_image(std::string_view bytes, const DecodeLimits& limits)
   }
   switch (sniff_image_format(bytes)) {
     case ImageFormat::kJpeg: {
-      auto image = decode_jpeg(bytes, limits);
-      if (!image) return image;
-      return apply_orientation(std::move(*image), read_exif_orientation(bytes));
+      cv::Size original;
+      auto image = decode_jpeg(bytes, limits, &original);
+      if (!image) return image.error();
+      const int orientation = read_exif_orientation(bytes);
+      if (orientation >= 5) original = cv::Size(original.height, original.width);
+      return DecodedImage{apply_orientation(std::move(*image), orientation), original};
     }
-    case ImageFormat::kPng:
-      return decode_png(bytes, limits);
-    case ImageFormat::kWebp:
-      return decode_webp(bytes, limits);
+    case ImageFormat::kPng: {
+      auto image = decode_png(bytes, limits);
+      if (!image) return image.error();
+      return full_size(std::move(*image));
+    }
+    case ImageFormat::kWebp: {
+      auto image = decode_webp(bytes, limits);
+      if (!image) return image.error();
+      return full_size(std::move(*image));
+    }
     case ImageFormat::kUnknown:
       break;
   }

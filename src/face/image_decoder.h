@@ -23,9 +23,14 @@ enum class ImageFormat { kUnknown, kJpeg, kPng, kWebp };
 
 ImageFormat sniff_image_format(std::string_view bytes);
 
+struct DecodedImage {
+  cv::Mat bgr;             // 8-bit BGR, oriented; smaller than the original if DCT-scaled
+  cv::Size original_size;  // oriented size of the full-resolution image
+};
+
 // Errors: unsupported_image (not JPEG/PNG/WebP), invalid_image (empty, corrupt, truncated),
 // image_too_large (over max_bytes or max_pixels).
-Result<cv::Mat> decode_image(std::string_view bytes, const DecodeLimits& limits);
+Result<DecodedImage> decode_image(std::string_view bytes, const DecodeLimits& limits);
 
 // EXIF orientation tag (1..8) from a JPEG's APP1 segment; 1 when absent or unreadable.
 int read_exif_orientation(std::string_view jpeg_bytes);
