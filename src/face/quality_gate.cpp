@@ -10,6 +10,8 @@
 namespace faceid::face {
 namespace {
 
+constexpr double kInnerMargin = 0.2;  // of the chip side, on each border
+
 cv::Mat chip_to_grey(const FaceChip& chip) {
   cv::Mat grey(static_cast<int>(chip.nr()), static_cast<int>(chip.nc()), CV_8UC1);
   for (long r = 0; r < chip.nr(); ++r) {
@@ -54,7 +56,12 @@ HeadPose estimate_head_pose(const Landmarks& lm, cv::Size image_size) {
 QualityReport assess_quality(const FaceChip& chip, const Landmarks& landmarks, cv::Size image_size,
                              double face_px, const QualityThresholds& t) {
   QualityReport q;
-  const cv::Mat grey = chip_to_grey(chip);
+  // Only the inner face region: the chip's padding may hold black pixels from outside the
+  // photo (a face at the frame's edge), whose sharp border would read as "sharp" and dark.
+  const cv::Mat full = chip_to_grey(chip);
+  const int margin = static_cast<int>(full.cols * kInnerMargin);
+  const cv::Mat grey =
+      full(cv::Rect(margin, margin, full.cols - 2 * margin, full.rows - 2 * margin));
   cv::Mat laplacian;
   cv::Laplacian(grey, laplacian, CV_64F);
   cv::Scalar mean, stddev;
