@@ -4,17 +4,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/face_commands.h"
+#include "cli/service_factory.h"
 #include "config/config.h"
 #include "version.h"
-
-namespace {
-
-faceid::Result<faceid::config::Config> load(const std::string& env_file,
-                                            std::vector<std::string>* warnings) {
-  return faceid::config::load_config_from_process(env_file, warnings);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"FaceID: face authentication service"};
@@ -25,7 +18,38 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "serve the HTTP API");
   auto* migrate = app.add_subcommand("migrate", "apply pending database migrations");
   auto* version = app.add_subcommand("version", "print the version");
-  auto* config_cmd = app.add_subcommand("config", "print the effective configuration (secrets masked)");
+  auto* config_cmd =
+      app.add_subcommand("config", "print the effective configuration (secrets masked)");
+
+  auto* embed = app.add_subcommand("embed", "detect faces and print their embeddings as JSON");
+  std::vector<std::string> embed_files;
+  bool embed_liveness = false;
+  embed->add_option("IMAGE", embed_files, "image files")->required();
+  embed->add_flag("--liveness", embed_liveness, "also score passive liveness");
+  bool embed_json = true;
+  embed->add_flag("--json", embed_json, "JSON lines output (the default and only format)");
+
+  auto* compare = app.add_subcommand("compare", "distance between the faces of two photos");
+  std::string compare_a;
+  std::string compare_b;
+  compare->add_option("A", compare_a, "first image")->required();
+  compare->add_option("B", compare_b, "second image")->required();
+
+  auto* models = app.add_subcommand("models", "prepare (convert) and load the face models");
+
+  auto* user = app.add_subcommand("user", "account administration");
+  user->require_subcommand(1);
+  auto* create_admin = user->add_subcommand("create-admin", "create an admin account");
+  faceid::cli::NewAdmin admin;
+  create_admin->add_option("--username", admin.username)->required();
+  create_admin->add_option("--email", admin.email)->required();
+  create_admin->add_option("--password", admin.password)->required();
+  create_admin->add_option("--face", admin.face_image, "photo of the admin's face")->required();
+  std::string promote_name;
+  auto* promote = user->add_subcommand("promote", "grant the admin role to an account");
+  promote->add_option("USERNAME", promote_name)->required();
+  auto* demote = user->add_subcommand("demote", "remove the admin role from an account");
+  demote->add_option("USERNAME", promote_name)->required();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -34,7 +58,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::vector<std::string> warnings;
-  auto config = load(env_file, &warnings);
+  auto config = faceid::config::load_config_from_process(env_file, &warnings);
   if (!config) {
     std::cerr << "configuration error: " << config.error().message << "\n";
     return 2;
@@ -43,6 +67,16 @@ int main(int argc, char** argv) {
     std::cout << faceid::config::describe(*config) << "\n";
     return 0;
   }
+  auto engine = faceid::cli::engine_options(*config);
+  if (*embed) return faceid::cli::run_embed(engine, embed_files, embed_liveness, std::cout);
+  if (*compare) {
+    return faceid::cli::run_compare(engine, compare_a, compare_b,
+                                    config->face_recognition_tolerance, std::cout);
+  }
+  if (*models) return faceid::cli::run_prepare_models(engine, std::cout);
+  if (*create_admin) return faceid::cli::run_user_create_admin(*config, admin);
+  if (*promote) return faceid::cli::run_user_set_admin(*config, promote_name, true);
+  if (*demote) return faceid::cli::run_user_set_admin(*config, promote_name, false);
   if (*migrate) return faceid::cli::run_migrate(*config);
   if (*serve) return faceid::cli::run_serve(*config, warnings);
   return 1;

@@ -31,6 +31,7 @@ int http_status_for(std::string_view code) {
       {"method_not_allowed", 405},
       {"face_already_registered", 409},
       {"too_many_templates", 409},
+      {"face_mismatch", 400},
       {"rate_limited", 429},
       {"service_unavailable", 503},
       {"store_unavailable", 503},

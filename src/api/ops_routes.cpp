@@ -31,6 +31,7 @@ void add_ops_routes(http::Router& router, const OpsContext& ctx) {
   router.get("/metrics", [&ctx](http::Request&) {
     http::Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (ctx.before_metrics) ctx.before_metrics();
     r.body = ctx.metrics->render();
     return r;
   });

@@ -22,6 +22,7 @@ struct OpsContext {
   std::string version;
   std::vector<ReadinessCheck> checks;
   observability::Metrics* metrics = nullptr;
+  std::function<void()> before_metrics;  // refreshes gauges read from the store
 };
 
 // Registers the routes. `ctx` must outlive the router.

@@ -1,33 +1,35 @@
-// `faceid serve` and `faceid migrate`: wire config, logs, metrics, store and HTTP together.
+// `faceid serve` and `faceid migrate`: wire config, logs, metrics, store, face engine, auth
+// services and HTTP together, then wait for SIGTERM/SIGINT.
 #include <csignal>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include <pthread.h>
 
+#include "api/admin_routes.h"
+#include "api/api_context.h"
+#include "api/auth_routes.h"
 #include "api/ops_routes.h"
+#include "api/rate_limit_middleware.h"
+#include "api/user_routes.h"
+#include "auth/account_service.h"
+#include "auth/face_auth_service.h"
+#include "auth/retention_task.h"
+#include "auth/session_service.h"
 #include "cli/commands.h"
+#include "cli/service_factory.h"
 #include "http/middleware.h"
 #include "http/server.h"
+#include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
-#include "store/sqlite_store.h"
+#include "ratelimit/memory_rate_limiter.h"
 #include "version.h"
 
 namespace faceid::cli {
 namespace {
 
-Result<store::StorePtr> open_store(const config::Config& config) {
-  if (!config.database_url.empty()) {
-    return make_error("invalid_config",
-                      "DATABASE_URL: the PostgreSQL store is not built yet; unset it to use the "
-                      "embedded SQLite store");
-  }
-  auto s = store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
-  if (!s) return s.error();
-  return store::StorePtr(std::move(*s));
-}
+constexpr std::chrono::seconds kRetentionInterval{3600};
 
 // Blocks SIGINT/SIGTERM in every thread started after this call, so sigwait() sees them.
 sigset_t block_shutdown_signals() {
@@ -37,6 +39,24 @@ sigset_t block_shutdown_signals() {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+auth::AuthSettings auth_settings(const config::Config& c) {
+  auth::AuthSettings s;
+  s.tolerance = c.face_recognition_tolerance;
+  s.liveness_enabled = c.liveness_enabled;
+  s.liveness_threshold = c.liveness_threshold;
+  s.reject_duplicate_faces = c.reject_duplicate_faces;
+  s.verify_requires_password = c.auth_mode == "face+password";
+  s.lockout.max_failures = c.max_failed_login_attempts;
+  s.lockout.lock_duration = std::chrono::seconds(
+      static_cast<long long>(c.account_lock_minutes * 60.0 + 0.5));
+  return s;
+}
+
+auth::TokenOptions token_options(const config::Config& c) {
+  return {c.secret_key, c.algorithm, std::chrono::minutes(c.access_token_expire_minutes),
+          std::chrono::hours(24 * c.refresh_token_expire_days)};
 }
 
 }  // namespace
@@ -79,9 +99,43 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     return 1;
   }
 
+  auto engine = face::load_face_engine(engine_options(config));
+  Status models_status;
+  if (!engine) {
+    // Keep serving operations endpoints; face routes answer 503 and /ready says why.
+    logger->error("face models unavailable", {{"error", engine.error().message}});
+    models_status = make_error("models_unavailable", engine.error().message);
+    engine = unavailable_engine(engine.error().message);
+  }
+
+  SystemClock clock;
   observability::Metrics metrics;
-  api::OpsContext ops{kVersion, {}, &metrics};
+  observability::AuthMetrics auth_metrics(metrics.registry());
+  auto tokens = auth::TokenService::create(token_options(config), clock);
+  if (!tokens) {
+    logger->error("invalid token settings", {{"error", tokens.error().message}});
+    return 2;
+  }
+  auth::AuthContext auth_ctx{**store, **engine, *tokens, clock, auth_metrics, logger,
+                             auth_settings(config)};
+  auth::SessionService sessions(auth_ctx);
+  auth::AccountService accounts(auth_ctx);
+  auth::FaceAuthService face_auth(auth_ctx, sessions);
+  ratelimit::MemoryRateLimiter limiter(clock);
+  api::ApiContext api_ctx{config, auth_ctx, accounts, face_auth, sessions, limiter};
+  auth::RetentionTask retention(**store, clock,
+                                std::chrono::hours(24 * config.failed_attempt_retention_days),
+                                kRetentionInterval, logger);
+
+  api::OpsContext ops{kVersion, {}, &metrics, {}};
   ops.checks.push_back({"store", [&] { return (*store)->ping(); }});
+  ops.checks.push_back({"models", [&] { return models_status; }});
+  ops.checks.push_back({"rate_limiter", [&] { return limiter.ping(); }});
+  ops.before_metrics = [&] {
+    if (auto s = (*store)->summary(clock.now())) {
+      auth_metrics.set_accounts(s->active_users, s->locked_users);
+    }
+  };
 
   http::Router router;
   router.use(http::correlation_id_middleware());
@@ -90,7 +144,11 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   router.use(http::security_headers_middleware());
   router.use(http::cors_middleware(config.cors_origins));
   router.use(http::body_limit_middleware(config.max_body_bytes()));
+  router.use(api::rate_limit_middleware(api_ctx));
   api::add_ops_routes(router, ops);
+  api::add_auth_routes(router, api_ctx);
+  api::add_user_routes(router, api_ctx);
+  api::add_admin_routes(router, api_ctx);
 
   http::ServerOptions options;
   options.host = config.host;
@@ -107,12 +165,15 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"port", static_cast<long long>(server.port())},
                              {"workers", static_cast<long long>(config.workers)},
                              {"store", (*store)->backend()},
+                             {"detector", config.face_detection_model},
+                             {"liveness", config.liveness_enabled},
+                             {"environment", config.production() ? "production" : "development"},
                              {"version", std::string(kVersion)}});
 
   int sig = 0;
   sigwait(&signals, &sig);
   logger->info("shutting down", {{"signal", static_cast<long long>(sig)}});
-  server.stop();  // finishes in-flight requests
+  server.stop();  // finishes in-flight requests first
   logger->info("stopped");
   logger->flush();
   return 0;

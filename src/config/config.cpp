@@ -203,7 +203,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"MAX_FAILED_LOGIN_ATTEMPTS",
        integer(&Config::max_failed_login_attempts, "MAX_FAILED_LOGIN_ATTEMPTS", 1, 1000)},
       {"ACCOUNT_LOCK_MINUTES",
-       integer(&Config::account_lock_minutes, "ACCOUNT_LOCK_MINUTES", 0, 525600)},
+       number(&Config::account_lock_minutes, "ACCOUNT_LOCK_MINUTES", 0.0, 525600.0)},
       {"FAILED_ATTEMPT_RETENTION_DAYS",
        integer(&Config::failed_attempt_retention_days, "FAILED_ATTEMPT_RETENTION_DAYS", 1, 3650)},
       {"TRUSTED_PROXIES",

@@ -48,7 +48,7 @@ struct Config {
   RateSpec rate_limit_login{10, 60, "10/minute"};
   RateSpec rate_limit_default{100, 3600, "100/hour"};
   int max_failed_login_attempts = 10;
-  int account_lock_minutes = 30;
+  double account_lock_minutes = 30;  // fractions allowed (tests use seconds)
   int failed_attempt_retention_days = 30;
   std::vector<std::string> trusted_proxies;
 

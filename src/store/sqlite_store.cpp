@@ -303,8 +303,9 @@ Status SqliteStore::set_lock(const std::string& id, std::optional<TimePoint> loc
   auto st = db_->prepare(
       "UPDATE users SET is_locked = ?, locked_until = ?, updated_at = ? WHERE id = ?");
   if (!st) return st.error();
+  // Unlocking keeps the unlock instant in locked_until: failures before it are settled.
   st->bind(1, static_cast<std::int64_t>(locked_until.has_value()))
-      .bind(2, optional_text(locked_until))
+      .bind(2, format_time(locked_until.value_or(now)))
       .bind(3, format_time(now))
       .bind(4, id);
   if (Status s = st->run(); !s) return s;

@@ -31,6 +31,8 @@ class Store {
   virtual Result<std::optional<User>> find_user_by_username(const std::string& username) = 0;
   // Deletes the user, templates, tokens and every attempt record naming it (GDPR erasure).
   virtual Status delete_user(const std::string& id) = 0;
+  // Locks until `locked_until`, or unlocks (nullopt): then locked_until records `now`, so
+  // lockout counting can ignore failures that an earlier lock already settled.
   virtual Status set_lock(const std::string& id, std::optional<TimePoint> locked_until,
                           TimePoint now) = 0;
   virtual Status set_admin(const std::string& id, bool is_admin, TimePoint now) = 0;

@@ -25,7 +25,7 @@ TEST(ConfigTest, DefaultsMatchThePythonService) {
   EXPECT_EQ(c->rate_limit_login.window_seconds, 60);
   EXPECT_EQ(c->rate_limit_default.count, 100);
   EXPECT_EQ(c->max_failed_login_attempts, 10);
-  EXPECT_EQ(c->account_lock_minutes, 30);
+  EXPECT_DOUBLE_EQ(c->account_lock_minutes, 30);
   EXPECT_EQ(c->failed_attempt_retention_days, 30);
   EXPECT_EQ(c->log_file, "logs/app.log");
   EXPECT_EQ(c->face_detection_model, "cnn");
@@ -78,7 +78,7 @@ TEST(ConfigTest, EveryVariableIsRead) {
   EXPECT_EQ(c->rate_limit_login.window_seconds, 1);
   EXPECT_EQ(c->rate_limit_default.window_seconds, 60);
   EXPECT_EQ(c->max_failed_login_attempts, 4);
-  EXPECT_EQ(c->account_lock_minutes, 2);
+  EXPECT_DOUBLE_EQ(c->account_lock_minutes, 2);
   EXPECT_EQ(c->failed_attempt_retention_days, 7);
   EXPECT_TRUE(c->production());
   EXPECT_EQ(c->workers, 3);

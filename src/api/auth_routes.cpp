@@ -1,0 +1,97 @@
+// Handlers read as: validate -> call the service -> shape the response.
+#include "api/auth_routes.h"
+
+#include "api/error_mapping.h"
+#include "api/json_response.h"
+#include "api/request_helpers.h"
+
+namespace faceid::api {
+namespace {
+
+nlohmann::json token_body(const auth::SessionTokens& t) {
+  return {{"access_token", t.access_token},
+          {"refresh_token", t.refresh_token},
+          {"token_type", "bearer"},
+          {"expires_in", t.expires_in}};
+}
+
+http::Response auth_success(const auth::AuthSuccess& s) {
+  nlohmann::json body = token_body(s.tokens);
+  body["user"] = public_user(s.user);
+  body["confidence_score"] = s.confidence;
+  body["liveness_score"] = s.liveness ? nlohmann::json(*s.liveness) : nlohmann::json(nullptr);
+  return json_response(200, body);
+}
+
+http::Response register_user(const ApiContext& ctx, http::Request& req) {
+  if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
+  const http::FormField* face = req.form_field("face_image");
+  auth::Registration r{form_value(req, "username").value_or(""),
+                       form_value(req, "email").value_or(""),
+                       form_value(req, "password").value_or(""),
+                       face ? std::string_view(face->value) : std::string_view()};
+  auto user = ctx.accounts.register_user(r, client_of(req));
+  if (!user) return error_for(user.error(), req);
+  return json_response(201,
+                       {{"user", public_user(*user)}, {"message", "User registered successfully"}});
+}
+
+http::Response login(const ApiContext& ctx, http::Request& req) {
+  if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
+  const http::FormField* face = req.form_field("face_image");
+  if (face == nullptr || face->value.empty()) {
+    return error_for(
+        make_error("validation_error", "Some fields are invalid", {"face_image: is required"}),
+        req);
+  }
+  auto result = ctx.face_auth.login(face->value, client_of(req));
+  if (!result) return error_for(result.error(), req);
+  return auth_success(*result);
+}
+
+http::Response verify(const ApiContext& ctx, http::Request& req) {
+  if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
+  std::vector<std::string> problems;
+  auto username = form_value(req, "username");
+  const http::FormField* face = req.form_field("face_image");
+  auto password = form_value(req, "password");
+  if (!username || username->empty()) problems.emplace_back("username: is required");
+  if (face == nullptr || face->value.empty()) problems.emplace_back("face_image: is required");
+  if (ctx.auth.settings.verify_requires_password && (!password || password->empty())) {
+    problems.emplace_back("password: is required in face+password mode");
+  }
+  if (!problems.empty()) {
+    return error_for(make_error("validation_error", "Some fields are invalid", problems), req);
+  }
+  auto result = ctx.face_auth.verify(*username, face->value, password, client_of(req));
+  if (!result) return error_for(result.error(), req);
+  return auth_success(*result);
+}
+
+http::Response refresh(const ApiContext& ctx, http::Request& req) {
+  auto token = body_field(req, "refresh_token");
+  if (!token) return error_for(token.error(), req);
+  auto tokens = ctx.sessions.refresh(*token, client_of(req));
+  if (!tokens) return error_for(tokens.error(), req);
+  return json_response(200, token_body(*tokens));
+}
+
+http::Response logout(const ApiContext& ctx, http::Request& req) {
+  auto token = body_field(req, "refresh_token");
+  if (!token) return error_for(token.error(), req);
+  if (Status s = ctx.sessions.logout(*token, client_of(req)); !s) return error_for(s.error(), req);
+  return json_response(200, {{"message", "Logged out"}});
+}
+
+}  // namespace
+
+void add_auth_routes(http::Router& router, const ApiContext& ctx) {
+  const auto* c = &ctx;
+  router.post("/api/v1/auth/register", [c](http::Request& r) { return register_user(*c, r); });
+  router.post("/api/v1/auth/login", [c](http::Request& r) { return login(*c, r); });
+  router.post("/api/v1/auth/verify", [c](http::Request& r) { return verify(*c, r); });
+  router.post("/api/v1/auth/refresh", [c](http::Request& r) { return refresh(*c, r); });
+  router.post("/api/v1/auth/logout", [c](http::Request& r) { return logout(*c, r); });
+}
+
+}  // namespace faceid::api

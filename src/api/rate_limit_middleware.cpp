@@ -1,0 +1,58 @@
+// Rate limiting at the API edge.
+#include "api/rate_limit_middleware.h"
+
+#include "api/request_helpers.h"
+#include "http/error_response.h"
+
+namespace faceid::api {
+namespace {
+ratelimit::RateLimit limit_of(const config::RateSpec& r) {
+  return {r.count, std::chrono::seconds(r.window_seconds)};
+}
+}  // namespace
+
+std::string rate_limit_group(const std::string& method, const std::string& path) {
+  if (path.rfind("/api/", 0) != 0) return "";
+  if (method == "POST" && path == "/api/v1/auth/register") return "register";
+  if (method == "POST" && (path == "/api/v1/auth/login" || path == "/api/v1/auth/verify")) {
+    return "login";
+  }
+  return "default";
+}
+
+http::Middleware rate_limit_middleware(const ApiContext& ctx) {
+  return [&ctx](http::Request& req, const http::Next& next) {
+    const auto& cfg = ctx.config;
+    std::string group = rate_limit_group(req.method, req.path);
+    if (!cfg.rate_limit_enabled || group.empty() || req.method == "OPTIONS") return next(req);
+    const config::RateSpec& spec = group == "register" ? cfg.rate_limit_register
+                                   : group == "login"  ? cfg.rate_limit_login
+                                                       : cfg.rate_limit_default;
+    auto decision = ctx.limiter.hit(group + ":" + req.client_ip, limit_of(spec));
+    if (!decision) {
+      req.route = "rate_limited";
+      return http::error_response(503, "service_unavailable",
+                                  "Rate limiter unavailable; try again shortly", {},
+                                  req.correlation_id);
+    }
+    if (!decision->allowed) {
+      req.route = "rate_limited";
+      ctx.auth.metrics.rate_limit_hit(group);
+      if (group == "login") ctx.face_auth.record_rate_limited(client_of(req));
+      auto res = http::error_response(429, "rate_limited",
+                                      "Too many requests; retry after " +
+                                          std::to_string(decision->retry_after.count()) + " s",
+                                      {}, req.correlation_id);
+      res.set_header("Retry-After", std::to_string(std::max<long long>(1, decision->retry_after.count())));
+      res.set_header("X-RateLimit-Limit", std::to_string(decision->limit));
+      res.set_header("X-RateLimit-Remaining", "0");
+      return res;
+    }
+    http::Response res = next(req);
+    res.set_header("X-RateLimit-Limit", std::to_string(decision->limit));
+    res.set_header("X-RateLimit-Remaining", std::to_string(decision->remaining));
+    return res;
+  };
+}
+
+}  // namespace faceid::api

@@ -1,0 +1,91 @@
+// Shared handler helpers.
+#include "api/request_helpers.h"
+
+#include "auth/lockout_policy.h"
+#include "store/time_format.h"
+
+namespace faceid::api {
+
+auth::ClientInfo client_of(const http::Request& req) {
+  return {req.client_ip, req.header("user-agent"), req.correlation_id};
+}
+
+Status require_multipart(const http::Request& req) {
+  if (req.header("content-type").rfind("multipart/form-data", 0) != 0) {
+    return make_error("unsupported_media_type", "Send multipart/form-data");
+  }
+  return {};
+}
+
+std::optional<std::string> form_value(const http::Request& req, const char* name) {
+  const http::FormField* f = req.form_field(name);
+  if (f == nullptr) return std::nullopt;
+  return f->value;
+}
+
+Result<std::string> body_field(const http::Request& req, const char* name) {
+  if (auto v = form_value(req, name)) return *v;
+  if (!req.body.empty()) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return make_error("invalid_body", "Body is not a JSON object");
+    }
+    if (j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
+  }
+  return make_error("validation_error", "Some fields are invalid",
+                    {std::string(name) + ": is required"});
+}
+
+Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx) {
+  std::string h = req.header("authorization");
+  const std::string prefix = "bearer ";
+  if (h.size() <= prefix.size() ||
+      !std::equal(prefix.begin(), prefix.end(), h.begin(),
+                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+    return make_error("not_authenticated", "Missing bearer token");
+  }
+  auto claims = ctx.auth.tokens.verify(std::string_view(h).substr(prefix.size()),
+                                       auth::TokenType::kAccess);
+  if (!claims) return claims.error();
+  auto user = ctx.auth.store.find_user_by_id(claims->subject);
+  if (!user) return user.error();
+  if (!user->has_value() || !(*user)->is_active ||
+      auth::is_locked((*user)->locked_until, ctx.auth.clock.now())) {
+    return make_error("invalid_token", "Invalid or revoked token");
+  }
+  return **user;
+}
+
+Result<store::User> authenticate_admin(const http::Request& req, const ApiContext& ctx) {
+  auto user = authenticate(req, ctx);
+  if (!user) return user.error();
+  if (!user->is_admin) return make_error("forbidden", "Administrator role required");
+  return user;
+}
+
+std::string iso_time(TimePoint t) { return store::format_time(t); }
+
+nlohmann::json optional_time(const std::optional<TimePoint>& t) {
+  return t ? nlohmann::json(iso_time(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json public_user(const store::User& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"email", u.email},
+          {"created_at", iso_time(u.created_at)},
+          {"is_active", u.is_active}};
+}
+
+nlohmann::json full_user(const store::User& u, TimePoint now) {
+  nlohmann::json j = public_user(u);
+  j["is_admin"] = u.is_admin;
+  j["is_locked"] = auth::is_locked(u.locked_until, now);
+  j["locked_until"] = auth::is_locked(u.locked_until, now) ? optional_time(u.locked_until)
+                                                           : nlohmann::json(nullptr);
+  j["last_login_at"] = optional_time(u.last_login_at);
+  j["updated_at"] = iso_time(u.updated_at);
+  return j;
+}
+
+}  // namespace faceid::api

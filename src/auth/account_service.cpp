@@ -1,0 +1,179 @@
+// Account lifecycle.
+#include "auth/account_service.h"
+
+#include "auth/account_rules.h"
+#include "auth/password_hasher.h"
+
+namespace faceid::auth {
+namespace {
+store::Vector128 to_vector(const face::Embedding& e) {
+  store::Vector128 v;
+  std::copy(e.begin(), e.end(), v.begin());
+  return v;
+}
+
+// Quality as one number in [0, 1] for the template row: detector confidence, discounted when
+// the gate flagged anything.
+double quality_score(const face::FaceResult& f) {
+  return f.quality.passed ? f.box.score : f.box.score * 0.5;
+}
+}  // namespace
+
+Result<face::FaceResult> AccountService::analyze_live_face(std::string_view image) {
+  const auto& s = ctx_.settings;
+  auto face = ctx_.engine.analyze_single(image, {.liveness = s.liveness_enabled});
+  if (!face) return face.error();
+  if (s.liveness_enabled) {
+    bool passed = face->liveness.value_or(0.0) >= s.liveness_threshold;
+    ctx_.metrics.liveness(passed);
+    if (!passed) return make_error("liveness_failed", "Liveness check failed: present a live face");
+  }
+  return face;
+}
+
+Status AccountService::check_not_registered(const face::Embedding& e,
+                                            const std::string& except_user) {
+  if (!ctx_.settings.reject_duplicate_faces) return {};
+  auto hits = ctx_.store.search_faces(to_vector(e), ctx_.settings.search_candidates);
+  if (!hits) return hits.error();
+  for (const auto& h : *hits) {
+    if (h.user_id != except_user && h.distance <= ctx_.settings.tolerance) {
+      return make_error("face_already_registered",
+                        "This face is already registered to another account");
+    }
+  }
+  return {};
+}
+
+Result<store::User> AccountService::register_user(const Registration& r,
+                                                  const ClientInfo& client) {
+  std::vector<std::string> problems;
+  auto add = [&](const char* field, const std::string& msg) {
+    if (!msg.empty()) problems.push_back(std::string(field) + ": " + msg);
+  };
+  std::string email = normalize_email(r.email);
+  add("username", check_username(r.username));
+  add("email", check_email(email));
+  add("password", check_password(r.password, r.username));
+  if (r.face_image.empty()) add("face_image", "is required");
+  if (!problems.empty()) {
+    ctx_.metrics.registration("validation_error");
+    return make_error("validation_error", "Some fields are invalid", problems);
+  }
+  auto outcome = [&](const Error& e) {
+    ctx_.metrics.registration(e.code);
+    return e;
+  };
+  // Cheap checks before the expensive face work.
+  auto by_name = ctx_.store.find_user_by_username(r.username);
+  if (!by_name) return by_name.error();
+  if (by_name->has_value()) {
+    return outcome(make_error("user_exists", "A user with that username or email already exists",
+                              {"username"}));
+  }
+  auto face = analyze_live_face(r.face_image);
+  if (!face) return outcome(face.error());
+  if (Status s = check_not_registered(face->embedding, ""); !s) return outcome(s.error());
+  auto hash = hash_password(r.password);
+  if (!hash) return hash.error();
+
+  TimePoint now = ctx_.clock.now();
+  store::User user;
+  user.id = TokenService::new_token_id();
+  user.username = r.username;
+  user.email = email;
+  user.password_hash = *hash;
+  user.is_admin = r.is_admin;
+  user.created_at = user.updated_at = now;
+  store::FaceTemplate tmpl;
+  tmpl.user_id = user.id;
+  tmpl.embedding = to_vector(face->embedding);
+  tmpl.model_version = ctx_.engine.model_version();
+  tmpl.quality = quality_score(*face);
+  tmpl.created_at = now;
+  auto created = ctx_.store.create_user(user, tmpl);
+  if (!created) return outcome(created.error());
+  ctx_.metrics.registration("success");
+  ctx_.logger->info("user registered", {{"audit", true},
+                                        {"event", "register"},
+                                        {"user_id", user.id},
+                                        {"client_ip", client.ip},
+                                        {"correlation_id", client.correlation_id}});
+  return created;
+}
+
+Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
+                                                     std::string_view image,
+                                                     const ClientInfo& client) {
+  if (image.empty()) {
+    return make_error("validation_error", "Some fields are invalid", {"face_image: is required"});
+  }
+  auto existing = ctx_.store.templates_for_user(user_id);
+  if (!existing) return existing.error();
+  if (static_cast<int>(existing->size()) >= ctx_.settings.max_templates) {
+    return make_error("too_many_templates", "At most " +
+                                                std::to_string(ctx_.settings.max_templates) +
+                                                " face templates per account");
+  }
+  auto face = analyze_live_face(image);
+  if (!face) return face.error();
+  // A stolen access token must not let someone enrol their own face: it has to be the
+  // same person as the account's existing templates.
+  bool same_person = false;
+  for (const auto& t : *existing) {
+    same_person = same_person ||
+                  face::embedding_distance(face->embedding, t.embedding) <= ctx_.settings.tolerance;
+  }
+  if (!existing->empty() && !same_person) {
+    return make_error("face_mismatch", "The face does not match this account");
+  }
+  if (Status s = check_not_registered(face->embedding, user_id); !s) return s.error();
+  store::FaceTemplate tmpl;
+  tmpl.user_id = user_id;
+  tmpl.embedding = to_vector(face->embedding);
+  tmpl.model_version = ctx_.engine.model_version();
+  tmpl.quality = quality_score(*face);
+  tmpl.created_at = ctx_.clock.now();
+  auto added = ctx_.store.add_template(tmpl, ctx_.settings.max_templates);
+  if (!added) return added.error();
+  ctx_.logger->info("face template added", {{"audit", true},
+                                            {"event", "add_face"},
+                                            {"user_id", user_id},
+                                            {"client_ip", client.ip},
+                                            {"correlation_id", client.correlation_id}});
+  return added;
+}
+
+Status AccountService::delete_account(const std::string& user_id, const ClientInfo& client) {
+  if (Status s = ctx_.store.delete_user(user_id); !s) return s;
+  ctx_.logger->info("user deleted", {{"audit", true},
+                                     {"event", "delete"},
+                                     {"user_id", user_id},
+                                     {"client_ip", client.ip},
+                                     {"correlation_id", client.correlation_id}});
+  return {};
+}
+
+Result<store::User> AccountService::unlock(const std::string& user_id, const ClientInfo& admin) {
+  TimePoint now = ctx_.clock.now();
+  // set_lock(nullopt) keeps the unlock instant, so failures before it no longer count.
+  if (Status s = ctx_.store.set_lock(user_id, std::nullopt, now); !s) return s.error();
+  auto user = ctx_.store.find_user_by_id(user_id);
+  if (!user) return user.error();
+  if (!user->has_value()) return make_error("not_found", "No such user");
+  ctx_.logger->info("user unlocked", {{"audit", true},
+                                      {"event", "unlock"},
+                                      {"user_id", user_id},
+                                      {"client_ip", admin.ip},
+                                      {"correlation_id", admin.correlation_id}});
+  return **user;
+}
+
+Status AccountService::set_admin(const std::string& username, bool is_admin) {
+  auto user = ctx_.store.find_user_by_username(username);
+  if (!user) return user.error();
+  if (!user->has_value()) return make_error("not_found", "No such user");
+  return ctx_.store.set_admin((*user)->id, is_admin, ctx_.clock.now());
+}
+
+}  // namespace faceid::auth

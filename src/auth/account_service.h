@@ -1,0 +1,43 @@
+// AccountService: registration (fields, face, duplicate-face check, Argon2id, one atomic
+// write), extra face templates, GDPR erasure, admin unlock/promotion.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/auth_context.h"
+
+namespace faceid::auth {
+
+struct Registration {
+  std::string username;
+  std::string email;
+  std::string password;
+  std::string_view face_image;  // empty when the field was missing
+  bool is_admin = false;
+};
+
+class AccountService {
+ public:
+  explicit AccountService(AuthContext& ctx) : ctx_(ctx) {}
+
+  // Errors: validation_error (details list every bad field), user_exists, face codes,
+  // liveness_failed, face_already_registered.
+  Result<store::User> register_user(const Registration& r, const ClientInfo& client);
+  // Adds a template of the same person. Errors: face codes, liveness_failed, face_mismatch,
+  // face_already_registered, too_many_templates, not_found.
+  Result<store::FaceTemplate> add_face(const std::string& user_id, std::string_view image,
+                                       const ClientInfo& client);
+  Status delete_account(const std::string& user_id, const ClientInfo& client);
+  Result<store::User> unlock(const std::string& user_id, const ClientInfo& admin);
+  Status set_admin(const std::string& username, bool is_admin);
+
+ private:
+  Result<face::FaceResult> analyze_live_face(std::string_view image);
+  Status check_not_registered(const face::Embedding& e, const std::string& except_user);
+
+  AuthContext& ctx_;
+};
+
+}  // namespace faceid::auth

@@ -1,0 +1,57 @@
+// What the authentication services share: their dependencies (owned by main, outliving the
+// services) and the policy knobs taken from Config.
+#pragma once
+
+#include <string>
+
+#include "auth/lockout_policy.h"
+#include "auth/token_service.h"
+#include "common/clock.h"
+#include "face/face_engine.h"
+#include "observability/auth_metrics.h"
+#include "observability/logger.h"
+#include "store/store.h"
+
+namespace faceid::auth {
+
+struct AuthSettings {
+  double tolerance = 0.6;  // FACE_RECOGNITION_TOLERANCE
+  bool liveness_enabled = true;
+  double liveness_threshold = 0.7;
+  bool reject_duplicate_faces = true;
+  bool verify_requires_password = false;  // AUTH_MODE=face+password
+  LockoutOptions lockout;
+  // A 1:N probe whose nearest account lies within tolerance + this margin is a "near miss" and
+  // counts as a failure against that account (lockout), though it does not sign in.
+  double near_miss_margin = 0.1;
+  // Two different accounts both within tolerance and closer to each other's distance than this
+  // make the result ambiguous: refuse rather than guess.
+  double ambiguity_margin = 0.06;
+  int max_templates = 5;
+  int search_candidates = 5;
+};
+
+// Who is asking, for attempt records and audit lines.
+struct ClientInfo {
+  std::string ip;
+  std::string user_agent;
+  std::string correlation_id;
+};
+
+struct AuthContext {
+  store::Store& store;
+  face::FaceEngine& engine;
+  const TokenService& tokens;
+  const Clock& clock;
+  observability::AuthMetrics& metrics;
+  observability::LoggerPtr logger;
+  AuthSettings settings;
+};
+
+// The generic refusal for every failed sign-in: the same body whatever the cause, so a
+// caller cannot tell an unknown face from a locked account.
+inline Error authentication_failed() {
+  return make_error("authentication_failed", "Authentication failed");
+}
+
+}  // namespace faceid::auth

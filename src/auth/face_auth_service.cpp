@@ -1,0 +1,248 @@
+// Face sign-in: analyse -> liveness -> match -> account state -> tokens, recording failures.
+#include "auth/face_auth_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <map>
+
+#include "auth/account_rules.h"
+#include "auth/password_hasher.h"
+
+namespace faceid::auth {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+store::Vector128 to_vector(const face::Embedding& e) {
+  store::Vector128 v;
+  std::copy(e.begin(), e.end(), v.begin());
+  return v;
+}
+
+// Failure reasons recorded for the engine's error codes.
+std::string reason_for(const std::string& code) {
+  if (code == "no_face_detected" || code == "multiple_faces" || code == "poor_image_quality") {
+    return "poor_quality";
+  }
+  return code;
+}
+
+}  // namespace
+
+FaceAuthService::FaceAuthService(AuthContext& ctx, SessionService& sessions)
+    : ctx_(ctx), sessions_(sessions), lockout_(ctx.settings.lockout) {
+  if (ctx_.settings.verify_requires_password) {
+    auto h = hash_password("timing-equaliser-not-a-password");
+    if (h) dummy_hash_ = *h;
+  }
+}
+
+void FaceAuthService::record_failure(const std::string& reason,
+                                     const std::optional<store::User>& user,
+                                     const std::optional<std::string>& username_tried,
+                                     std::optional<double> confidence,
+                                     std::optional<double> liveness, const ClientInfo& client) {
+  store::LoginAttempt a;
+  if (user) a.user_id = user->id;
+  a.username_tried = username_tried;
+  a.ip = client.ip;
+  a.user_agent = client.user_agent.substr(0, 512);
+  a.reason = reason;
+  a.confidence_score = confidence;
+  a.liveness_score = liveness;
+  a.created_at = ctx_.clock.now();
+  if (Status s = ctx_.store.record_failed_attempt(a); !s) {
+    ctx_.logger->error("cannot record failed attempt",
+                       {{"error", s.error().message}, {"correlation_id", client.correlation_id}});
+  }
+  ctx_.logger->info("login failed", {{"audit", true},
+                                     {"event", "login_failure"},
+                                     {"reason", reason},
+                                     {"user_id", user ? user->id : std::string()},
+                                     {"client_ip", client.ip},
+                                     {"correlation_id", client.correlation_id}});
+  if (user) maybe_lock(*user, client);
+}
+
+void FaceAuthService::maybe_lock(const store::User& user, const ClientInfo& client) {
+  TimePoint now = ctx_.clock.now();
+  if (is_locked(user.locked_until, now)) return;
+  // Failures before the end of an earlier lock were already paid for by that lock.
+  TimePoint since = lockout_.window_start(now);
+  if (user.locked_until && *user.locked_until > since) since = *user.locked_until;
+  auto count = ctx_.store.count_failures_for_user(user.id, since);
+  if (!count) return;
+  LockDecision d = lockout_.evaluate(static_cast<int>(*count), now);
+  if (!d.lock) return;
+  if (Status s = ctx_.store.set_lock(user.id, d.locked_until, now); !s) return;
+  ctx_.logger->warn("account locked", {{"audit", true},
+                                       {"event", "account_locked"},
+                                       {"user_id", user.id},
+                                       {"failures", static_cast<long long>(*count)},
+                                       {"client_ip", client.ip},
+                                       {"correlation_id", client.correlation_id}});
+}
+
+void FaceAuthService::record_rate_limited(const ClientInfo& client) {
+  record_failure("rate_limit", std::nullopt, std::nullopt, std::nullopt, std::nullopt, client);
+}
+
+Result<FaceAuthService::Probe> FaceAuthService::analyze(std::string_view image, const char* mode,
+                                                        const ClientInfo& client,
+                                                        const std::optional<store::User>& named) {
+  const auto& s = ctx_.settings;
+  auto face = ctx_.engine.analyze_single(image, {.liveness = s.liveness_enabled});
+  std::optional<std::string> tried;
+  if (named) tried = named->username;
+  if (!face) {
+    record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt,
+                   client);
+    ctx_.metrics.login(mode, reason_for(face.error().code));
+    return face.error();
+  }
+  if (s.liveness_enabled) {
+    double live = face->liveness.value_or(0.0);
+    bool passed = live >= s.liveness_threshold;
+    ctx_.metrics.liveness(passed);
+    if (!passed) {
+      record_failure("liveness_failed", named, tried, std::nullopt, live, client);
+      ctx_.metrics.login(mode, "liveness_failed");
+      return make_error("liveness_failed", "Liveness check failed: present a live face");
+    }
+  }
+  return Probe{std::move(*face)};
+}
+
+Result<AuthSuccess> FaceAuthService::succeed(const store::User& user, double distance,
+                                             std::optional<double> liveness, const char* mode,
+                                             const ClientInfo& client) {
+  TimePoint now = ctx_.clock.now();
+  if (user.is_locked) ctx_.store.set_lock(user.id, std::nullopt, now);  // an expired lock
+  if (Status s = ctx_.store.record_login_success(user.id, client.ip, mode, now); !s) {
+    return s.error();
+  }
+  auto tokens = sessions_.start(user);
+  if (!tokens) return tokens.error();
+  ctx_.metrics.login(mode, "success");
+  ctx_.logger->info("login succeeded", {{"audit", true},
+                                        {"event", "login_success"},
+                                        {"mode", std::string(mode)},
+                                        {"user_id", user.id},
+                                        {"client_ip", client.ip},
+                                        {"correlation_id", client.correlation_id}});
+  AuthSuccess out{user, std::move(*tokens),
+                  confidence_from_distance(distance, ctx_.settings.tolerance), distance, liveness};
+  out.user.last_login_at = now;
+  return out;
+}
+
+Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientInfo& client) {
+  auto started = std::chrono::steady_clock::now();
+  const auto& s = ctx_.settings;
+  auto probe = analyze(image, "login", client, std::nullopt);
+  if (!probe) return probe.error();
+  auto search_start = std::chrono::steady_clock::now();
+  auto hits = ctx_.store.search_faces(to_vector(probe->face.embedding), s.search_candidates);
+  ctx_.metrics.vector_search(seconds_since(search_start));
+  if (!hits) return hits.error();
+
+  // Best distance per account (several templates of one person are near-ties).
+  std::map<std::string, float> best;
+  for (const auto& h : *hits) {
+    auto it = best.find(h.user_id);
+    if (it == best.end() || h.distance < it->second) best[h.user_id] = h.distance;
+  }
+  std::vector<std::pair<float, std::string>> ranked;
+  for (const auto& [user_id, d] : best) ranked.emplace_back(d, user_id);
+  std::sort(ranked.begin(), ranked.end());
+  ctx_.metrics.face_match_latency(seconds_since(started));
+
+  auto liveness = probe->face.liveness;
+  if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
+    record_failure("no_match", std::nullopt, std::nullopt,
+                   ranked.empty() ? std::nullopt
+                                  : std::optional(confidence_from_distance(ranked[0].first,
+                                                                           s.tolerance)),
+                   liveness, client);
+    ctx_.metrics.login("login", "no_match");
+    return authentication_failed();
+  }
+  auto user = ctx_.store.find_user_by_id(ranked[0].second);
+  if (!user) return user.error();
+  if (!user->has_value()) return authentication_failed();  // deleted between search and read
+  double best_d = ranked[0].first;
+  double conf = confidence_from_distance(best_d, s.tolerance);
+  if (best_d > s.tolerance) {  // near miss: counts against the nearest account
+    record_failure("no_match", *user, std::nullopt, conf, liveness, client);
+    ctx_.metrics.login("login", "no_match");
+    return authentication_failed();
+  }
+  if (ranked.size() > 1 && ranked[1].first <= s.tolerance &&
+      ranked[1].first - best_d < s.ambiguity_margin) {
+    record_failure("ambiguous", std::nullopt, std::nullopt, conf, liveness, client);
+    ctx_.metrics.login("login", "ambiguous");
+    return authentication_failed();
+  }
+  TimePoint now = ctx_.clock.now();
+  if (!(*user)->is_active || is_locked((*user)->locked_until, now)) {
+    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, conf,
+                   liveness, client);
+    ctx_.metrics.login("login", "locked");
+    return authentication_failed();
+  }
+  return succeed(**user, best_d, liveness, "login", client);
+}
+
+Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::string_view image,
+                                            const std::optional<std::string>& password,
+                                            const ClientInfo& client) {
+  auto started = std::chrono::steady_clock::now();
+  const auto& s = ctx_.settings;
+  auto found = ctx_.store.find_user_by_username(username);
+  if (!found) return found.error();
+  std::optional<store::User> user = *found;
+
+  // Unknown users go through the same work (face pipeline, password hash) as known ones.
+  auto probe = analyze(image, "verify", client, user);
+  if (!probe) return probe.error();
+  auto liveness = probe->face.liveness;
+  if (s.verify_requires_password) {
+    bool ok = verify_password(user ? user->password_hash : dummy_hash_, password.value_or(""));
+    if (!ok || !user) {
+      record_failure("invalid_password", user, username, std::nullopt, liveness, client);
+      ctx_.metrics.login("verify", "no_match");
+      return authentication_failed();
+    }
+  }
+  if (!user) {
+    record_failure("no_match", std::nullopt, username, std::nullopt, liveness, client);
+    ctx_.metrics.login("verify", "no_match");
+    return authentication_failed();
+  }
+  auto templates = ctx_.store.templates_for_user(user->id);
+  if (!templates) return templates.error();
+  float best_d = std::numeric_limits<float>::infinity();
+  for (const auto& t : *templates) {
+    best_d = std::min(best_d, face::embedding_distance(probe->face.embedding, t.embedding));
+  }
+  ctx_.metrics.face_match_latency(seconds_since(started));
+  double conf = confidence_from_distance(best_d, s.tolerance);
+  TimePoint now = ctx_.clock.now();
+  if (!user->is_active || is_locked(user->locked_until, now)) {
+    record_failure(user->is_active ? "locked" : "inactive", user, username, conf, liveness,
+                   client);
+    ctx_.metrics.login("verify", "locked");
+    return authentication_failed();
+  }
+  if (best_d > s.tolerance) {
+    record_failure("no_match", user, username, conf, liveness, client);
+    ctx_.metrics.login("verify", "no_match");
+    return authentication_failed();
+  }
+  return succeed(*user, best_d, liveness, "verify", client);
+}
+
+}  // namespace faceid::auth

@@ -1,0 +1,59 @@
+// FaceAuthService: signs people in with their face. login() is 1:N (the face alone finds the
+// account), verify() is 1:1 (a username plus the face, and the password in face+password
+// mode). Every failure is recorded, counts toward lockout when it names an account, and
+// reaches the client as one generic authentication_failed (no enumeration).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/auth_context.h"
+#include "auth/session_service.h"
+
+namespace faceid::auth {
+
+struct AuthSuccess {
+  store::User user;
+  SessionTokens tokens;
+  double confidence = 0;
+  double distance = 0;
+  std::optional<double> liveness;
+};
+
+class FaceAuthService {
+ public:
+  FaceAuthService(AuthContext& ctx, SessionService& sessions);
+
+  // Errors: face codes (invalid_image, no_face_detected, ...), liveness_failed,
+  // authentication_failed.
+  Result<AuthSuccess> login(std::string_view image, const ClientInfo& client);
+  Result<AuthSuccess> verify(const std::string& username, std::string_view image,
+                             const std::optional<std::string>& password,
+                             const ClientInfo& client);
+
+  // Records a refused-by-rate-limit attempt (called by the API's rate limiter).
+  void record_rate_limited(const ClientInfo& client);
+
+ private:
+  struct Probe {
+    face::FaceResult face;
+  };
+  Result<Probe> analyze(std::string_view image, const char* mode, const ClientInfo& client,
+                        const std::optional<store::User>& named);
+  void record_failure(const std::string& reason, const std::optional<store::User>& user,
+                      const std::optional<std::string>& username_tried,
+                      std::optional<double> confidence, std::optional<double> liveness,
+                      const ClientInfo& client);
+  void maybe_lock(const store::User& user, const ClientInfo& client);
+  Result<AuthSuccess> succeed(const store::User& user, double distance,
+                              std::optional<double> liveness, const char* mode,
+                              const ClientInfo& client);
+
+  AuthContext& ctx_;
+  SessionService& sessions_;
+  LockoutPolicy lockout_;
+  std::string dummy_hash_;  // verified against when a username is unknown (equal timing)
+};
+
+}  // namespace faceid::auth

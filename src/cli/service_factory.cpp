@@ -1,0 +1,54 @@
+// Store and engine construction.
+#include "cli/service_factory.h"
+
+#include <filesystem>
+
+#include "store/sqlite_store.h"
+
+namespace faceid::cli {
+namespace {
+
+class UnavailableEngine final : public face::FaceEngine {
+ public:
+  explicit UnavailableEngine(std::string reason) : reason_(std::move(reason)) {}
+  Result<face::FaceResult> analyze_single(std::string_view, const face::AnalyzeOptions&) override {
+    return error();
+  }
+  Result<std::vector<face::FaceResult>> analyze_all(std::string_view,
+                                                    const face::AnalyzeOptions&) override {
+    return error();
+  }
+  std::string model_version() const override { return "unavailable"; }
+
+ private:
+  Error error() const { return make_error("models_unavailable", "Face models are not loaded"); }
+  std::string reason_;
+};
+
+}  // namespace
+
+Result<store::StorePtr> open_store(const config::Config& config) {
+  if (!config.database_url.empty()) {
+    return make_error("invalid_config",
+                      "DATABASE_URL: the PostgreSQL store is not available in this build; unset "
+                      "it to use the embedded SQLite store");
+  }
+  auto s = store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
+  if (!s) return s.error();
+  return store::StorePtr(std::move(*s));
+}
+
+face::EngineOptions engine_options(const config::Config& config) {
+  face::EngineOptions o;
+  o.models_dir = config.models_dir;
+  o.detector = config.face_detection_model;
+  o.workers = config.workers;
+  o.max_image_bytes = config.max_body_bytes();
+  return o;
+}
+
+face::FaceEnginePtr unavailable_engine(std::string reason) {
+  return std::make_unique<UnavailableEngine>(std::move(reason));
+}
+
+}  // namespace faceid::cli
