@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the image-decoder libFuzzer target with clang (ASan + UBSan) and runs it for
+# SECONDS in total, build included (default 60; `make fuzz` runs 600). Exits non-zero when
+# the fuzzer finds a crash; the reproducer is left in build-fuzz/artifacts/.
+#   scripts/fuzz.sh 60        # the short run of `make test`
+#   scripts/fuzz.sh 3600      # a longer campaign; the corpus in build-fuzz/corpus persists
+set -euo pipefail
+cd "$(dirname "$0")/.."
+budget=${1:-60}
+start=$(date +%s)
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+cxx=$(command -v clang++-14 || command -v clang++)
+cc=$(command -v clang-14 || command -v clang)
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S fuzz -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" >/dev/null
+fi
+cmake --build "$build" >/dev/null
+
+# Seed corpus: a few small real photos (read from the shared testdata, never committed)
+# plus tiny synthetic PNGs covering grey, palette, 16-bit, alpha and interlaced variants.
+corpus="$build/corpus"
+mkdir -p "$corpus" "$build/artifacts"
+if [ -z "$(ls -A "$corpus")" ]; then
+  testdata=${FACEID_TESTDATA_DIR:-../shared/testdata}
+  for f in faces/obama_small.jpg faces/obama_240p.jpg; do
+    [ -f "$testdata/$f" ] && cp "$testdata/$f" "$corpus/$(basename "$f")"
+  done
+  python3 - "$corpus" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def png(width, height, bit_depth, color_type, interlace=0, extra=b""):
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
+    row = bytes([0]) + bytes(range(256))[: (width * channels * bit_depth + 7) // 8]
+    raw = row * height
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, interlace)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+out = sys.argv[1]
+seeds = {
+    "grey8.png": png(8, 8, 8, 0),
+    "grey1.png": png(16, 4, 1, 0),
+    "rgb16.png": png(4, 4, 16, 2),
+    "rgba8.png": png(6, 5, 8, 6),
+    "greyalpha16.png": png(3, 3, 16, 4),
+    "palette.png": png(8, 8, 4, 3, extra=chunk(b"PLTE", bytes(range(48))) + chunk(b"tRNS", b"\x00\x80")),
+    "interlaced.png": png(9, 9, 8, 2, interlace=1),
+}
+for name, data in seeds.items():
+    open(f"{out}/{name}", "wb").write(data)
+PY
+fi
+
+elapsed=$(( $(date +%s) - start ))
+run=$(( budget - elapsed ))
+[ "$run" -lt 10 ] && run=10
+echo "fuzz: image_decoder_fuzzer for ${run}s (build took ${elapsed}s)"
+"$build/image_decoder_fuzzer" "$corpus" -dict=fuzz/image.dict -max_total_time="$run" \
+  -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+  -artifact_prefix="$build/artifacts/" 2>"$build/last-run.log" || {
+  status=$?
+  tail -n 60 "$build/last-run.log"
+  echo "fuzz: FAILED (exit $status); reproducer in $build/artifacts/" >&2
+  exit "$status"
+}
+grep -E "stat::number_of_executed_units|stat::peak_rss_mb|cov:" "$build/last-run.log" | tail -n 3
+echo "fuzz: no crash"
