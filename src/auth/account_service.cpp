@@ -73,7 +73,6 @@ Result<store::User> AccountService::register_user(const Registration& r,
   }
   auto face = analyze_live_face(r.face_image);
   if (!face) return outcome(face.error());
-  if (Status s = check_not_registered(face->embedding, ""); !s) return outcome(s.error());
   auto hash = hash_password(r.password);
   if (!hash) return hash.error();
 
@@ -91,7 +90,10 @@ Result<store::User> AccountService::register_user(const Registration& r,
   tmpl.model_version = ctx_.engine.model_version();
   tmpl.quality = quality_score(*face);
   tmpl.created_at = now;
+  std::unique_lock enroll(enroll_mu_);
+  if (Status s = check_not_registered(face->embedding, ""); !s) return outcome(s.error());
   auto created = ctx_.store.create_user(user, tmpl);
+  enroll.unlock();
   if (!created) return outcome(created.error());
   ctx_.metrics.registration("success");
   ctx_.logger->info("user registered", {{"audit", true},
@@ -127,14 +129,16 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
   if (!existing->empty() && !same_person) {
     return make_error("face_mismatch", "The face does not match this account");
   }
-  if (Status s = check_not_registered(face->embedding, user_id); !s) return s.error();
   store::FaceTemplate tmpl;
   tmpl.user_id = user_id;
   tmpl.embedding = to_vector(face->embedding);
   tmpl.model_version = ctx_.engine.model_version();
   tmpl.quality = quality_score(*face);
   tmpl.created_at = ctx_.clock.now();
+  std::unique_lock enroll(enroll_mu_);
+  if (Status s = check_not_registered(face->embedding, user_id); !s) return s.error();
   auto added = ctx_.store.add_template(tmpl, ctx_.settings.max_templates);
+  enroll.unlock();
   if (!added) return added.error();
   ctx_.logger->info("face template added", {{"audit", true},
                                             {"event", "add_face"},

@@ -2,6 +2,7 @@
 // write), extra face templates, GDPR erasure, admin unlock/promotion.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ class AccountService {
   Status check_not_registered(const face::Embedding& e, const std::string& except_user);
 
   AuthContext& ctx_;
+  // Serialises "is this face already enrolled?" with the write that enrols it, so two
+  // concurrent registrations of one face cannot both pass. Per process: replicas sharing a
+  // PostgreSQL store need the database to arbitrate (see docs/architecture.md).
+  std::mutex enroll_mu_;
 };
 
 }  // namespace faceid::auth

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "http/correlation_id.h"
 #include "http/error_response.h"
@@ -134,10 +136,15 @@ Status Server::start() {
 }
 
 void Server::stop() {
-  if (ctx_ != nullptr) {
-    mg_stop(ctx_);  // closes the listener, waits for workers to finish their requests
-    ctx_ = nullptr;
+  if (ctx_ == nullptr) return;
+  draining_ = true;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.drain_timeout_ms);
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  mg_stop(ctx_);  // closes the listener and idle connections, joins the workers
+  ctx_ = nullptr;
 }
 
 Request Server::read_request(mg_connection* conn) const {
@@ -201,9 +208,19 @@ void Server::read_body(mg_connection* conn, Request& req) const {
 
 int Server::on_request(mg_connection* conn, void* self_ptr) {
   auto* self = static_cast<Server*>(self_ptr);
-  Request req = self->read_request(conn);
-  Response res = self->router_.handle(req);
+  self->in_flight_.fetch_add(1);
+  Response res;
+  Request req;
+  if (self->draining_.load()) {
+    req.method = "GET";
+    res = error_response(503, "service_unavailable", "Server is shutting down", {}, new_uuid());
+    mg_disable_connection_keep_alive(conn);
+  } else {
+    req = self->read_request(conn);
+    res = self->router_.handle(req);
+  }
   write_response(conn, req, res);
+  self->in_flight_.fetch_sub(1);
   return res.status;
 }
 

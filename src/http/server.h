@@ -3,6 +3,7 @@
 // Owns a worker pool of `workers` threads; stop() finishes in-flight requests first.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct ServerOptions {
   long long max_body_bytes = 10LL << 20;
   int request_timeout_ms = 30000;
   int keep_alive_timeout_ms = 5000;
+  int drain_timeout_ms = 30000;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
 };
 
@@ -35,7 +37,9 @@ class Server {
 
   Status start();
   int port() const { return bound_port_; }
-  // Stops accepting, lets in-flight requests finish, joins the workers. Idempotent.
+  // Drains, then stops: new requests get 503 service_unavailable (Connection: close) while
+  // in-flight ones finish (up to drain_timeout), then civetweb stops and joins its workers.
+  // Idempotent. (civetweb's own mg_stop drops the responses of requests still running.)
   void stop();
 
  private:
@@ -49,6 +53,8 @@ class Server {
   observability::LoggerPtr logger_;
   mg_context* ctx_ = nullptr;
   int bound_port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
 };
 
 // The address a request really came from: the peer, or, when the peer is a trusted proxy,

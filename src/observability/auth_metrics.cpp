@@ -47,7 +47,20 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
                            .Name("faceid_locked_accounts_total")
                            .Help("Accounts locked right now")
                            .Register(r)
-                           .Add({})) {}
+                           .Add({})) {
+  // Series that exist from the start, so dashboards and alerts see zeros, not gaps.
+  for (const char* outcome : {"success", "validation_error", "user_exists", "face_already_registered"}) {
+    registrations_.Add({{"outcome", outcome}});
+  }
+  for (const char* mode : {"login", "verify"}) {
+    for (const char* outcome : {"success", "no_match", "liveness_failed", "locked"}) {
+      logins_.Add({{"mode", mode}, {"outcome", outcome}});
+    }
+  }
+  liveness_.Add({{"result", "live"}});
+  liveness_.Add({{"result", "spoof"}});
+  for (const char* group : {"register", "login", "default"}) rate_limit_hits_.Add({{"route", group}});
+}
 
 void AuthMetrics::registration(const std::string& outcome) {
   registrations_.Add({{"outcome", outcome}}).Increment();
