@@ -31,12 +31,14 @@ static std::string slurp(const std::string& path) {
 // 64x64 grey / 256, 136 outputs in 0..1. `relative_to_crop` picks the output frame.
 static Landmarks onnx_landmarks(cv::dnn::Net& net, const cv::Mat& bgr, const cv::Rect2f& box,
                                 bool relative_to_crop) {
-  const double scale = std::min({(bgr.rows - 1) / (double)box.height, (bgr.cols - 1) / (double)box.width, 1.2});
+  const double scale =
+      std::min({(bgr.rows - 1) / (double)box.height, (bgr.cols - 1) / (double)box.width, 1.2});
   const double cw = box.width * scale, ch = box.height * scale;
   double x0 = box.x + box.width / 2 - cw / 2, y0 = box.y + box.height / 2 - ch / 2;
   x0 = std::clamp(x0, 0.0, bgr.cols - 1 - cw);
   y0 = std::clamp(y0, 0.0, bgr.rows - 1 - ch);
-  const cv::Rect crop = cv::Rect((int)x0, (int)y0, (int)cw, (int)ch) & cv::Rect(0, 0, bgr.cols, bgr.rows);
+  const cv::Rect crop =
+      cv::Rect((int)x0, (int)y0, (int)cw, (int)ch) & cv::Rect(0, 0, bgr.cols, bgr.rows);
   cv::Mat grey;
   cv::cvtColor(bgr(crop), grey, cv::COLOR_BGR2GRAY);
   cv::resize(grey, grey, cv::Size(64, 64));
@@ -45,8 +47,10 @@ static Landmarks onnx_landmarks(cv::dnn::Net& net, const cv::Mat& bgr, const cv:
   const float* v = out.ptr<float>();
   Landmarks lm{};
   for (int i = 0; i < 68; ++i) {
-    if (relative_to_crop) lm[i] = {crop.x + v[2 * i] * crop.width, crop.y + v[2 * i + 1] * crop.height};
-    else lm[i] = {box.x + v[2 * i] * box.width, box.y + v[2 * i + 1] * box.height};
+    if (relative_to_crop)
+      lm[i] = {crop.x + v[2 * i] * crop.width, crop.y + v[2 * i + 1] * crop.height};
+    else
+      lm[i] = {box.x + v[2 * i] * box.width, box.y + v[2 * i + 1] * box.height};
   }
   return lm;
 }
@@ -87,8 +91,10 @@ static void run_pairs(const std::string& models, const std::string& testdata, Fa
     auto embed = [&](const cv::Rect2f& box, BoxStyle style) {
       return (*embedder)->embed((*aligner)->chip(*img, (*aligner)->landmarks(*img, box, style)));
     };
-    p.by_variant["onnx_lm_box"] = (*embedder)->embed((*aligner)->chip(*img, onnx_landmarks(lmnet, *img, r[0].box, false)));
-    p.by_variant["onnx_lm_crop"] = (*embedder)->embed((*aligner)->chip(*img, onnx_landmarks(lmnet, *img, r[0].box, true)));
+    p.by_variant["onnx_lm_box"] =
+        (*embedder)->embed((*aligner)->chip(*img, onnx_landmarks(lmnet, *img, r[0].box, false)));
+    p.by_variant["onnx_lm_crop"] =
+        (*embedder)->embed((*aligner)->chip(*img, onnx_landmarks(lmnet, *img, r[0].box, true)));
     p.by_variant["rfb_raw"] = embed(r[0].box, BoxStyle::kHog);
     p.by_variant["rfb_adapted"] = embed(r[0].box, BoxStyle::kRfb);
     if (!h.empty()) p.by_variant["hog"] = embed(h[0].box, BoxStyle::kHog);
