@@ -1,9 +1,10 @@
 // HnswFaceIndex: the in-process approximate nearest-neighbour index over face templates that
 // 1:N login searches (hnswlib HNSW graph, L2, 128 dimensions). Candidates are re-checked with
 // the exact Euclidean distance, so callers compare true distances with their threshold.
-// Thread-safety: all methods may be called from any thread. A std::shared_mutex lets any
-// number of search() calls run together; add/remove/set_ef_search take it exclusively (a
-// writer waits for in-flight searches and briefly blocks new ones).
+// Thread-safety: all methods may be called from any thread. Searches share a reader lock and
+// run in parallel; add/remove/compact/set_ef_search take it exclusively. Writers have priority
+// (a waiting writer holds back new searches), so a steady stream of logins cannot starve
+// registrations; a writer waits only for the searches already in flight.
 #pragma once
 
 #include <array>
@@ -42,6 +43,12 @@ struct HnswFaceIndexOptions {
   std::size_t ef_search = 128;          // candidate list while searching: latency vs recall
   std::size_t initial_capacity = 1024;  // grows by doubling as templates are added
   std::uint64_t random_seed = 100;      // hnswlib's level generator (fixed: reproducible graph)
+  // Removed templates stay in the graph as deleted nodes (hnswlib cannot unlink a node; they
+  // are skipped in results but still cost memory and some recall). When they exceed this
+  // fraction of all nodes (and number at least 1024) the next write rebuilds the graph from
+  // the live templates, holding the write lock meanwhile (about 1 s per 20k live templates).
+  double max_deleted_fraction = 0.25;
+  unsigned build_threads = 2;  // threads for add_batch() and compaction rebuilds
 };
 
 class HnswFaceIndex {
@@ -52,14 +59,16 @@ class HnswFaceIndex {
   HnswFaceIndex& operator=(const HnswFaceIndex&) = delete;
 
   // Inserts a template, or replaces the vector (and owner) of an existing template_id.
-  // Reuses a slot freed by an earlier removal when there is one; grows capacity otherwise.
+  // Re-adding a removed template with the same vector (an account unlocked or reactivated)
+  // just revives its old graph node; anything else gets a new node (updating a node in place
+  // through hnswlib measurably hurt recall). Capacity doubles as needed.
   // Errors: "invalid_embedding" (NaN or infinite component), "index_error" (allocation).
   Status add(std::int64_t template_id, std::string user_id, const Vector128& embedding);
 
   // Bulk load (start-up rebuild, benchmarks): same result as add() per entry, but reserves
-  // capacity once and inserts new templates on `threads` threads. Holds the write lock
-  // throughout. On error, entries before the failing one may have been added.
-  Status add_batch(std::span<const IndexEntry> entries, unsigned threads = 1);
+  // capacity once and inserts new templates on options.build_threads threads. Holds the write
+  // lock throughout. On error, some entries may have been added (each one fully or not at all).
+  Status add_batch(std::span<const IndexEntry> entries);
 
   // Removes one template; false if it was not in the index.
   bool remove_template(std::int64_t template_id);
@@ -71,10 +80,15 @@ class HnswFaceIndex {
   // queries (see docs/performance.md). Returns fewer than k only if the index holds fewer.
   std::vector<IndexHit> search(const Vector128& query, int k) const;
 
+  // Rebuilds the graph from the live templates, dropping deleted nodes (normally automatic,
+  // see max_deleted_fraction). Errors: "index_error" (allocation; the old graph stays).
+  Status compact();
+
   void set_ef_search(std::size_t ef);
   std::size_t ef_search() const;
-  std::size_t size() const;      // live templates
-  std::size_t capacity() const;  // slots allocated (live + free + unused)
+  std::size_t size() const;           // live templates
+  std::size_t deleted_count() const;  // removed templates still occupying graph nodes
+  std::size_t capacity() const;       // graph nodes allocated (live + deleted + spare)
   bool contains(std::int64_t template_id) const;
 
  private:
