@@ -192,7 +192,7 @@ Status SqliteStore::rebuild_index() {
   entries.reserve(rows->size());
   for (auto& t : *rows) entries.push_back(IndexEntry{t.id, std::move(t.user_id), t.embedding});
   auto fresh = std::make_unique<HnswFaceIndex>();
-  if (Status s = fresh->add_batch(entries, 2); !s) return s;
+  if (Status s = fresh->add_batch(entries); !s) return s;
   index_ = std::move(fresh);
   return {};
 }

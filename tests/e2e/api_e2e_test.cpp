@@ -447,6 +447,27 @@ TEST(ApiLimitsTest, PasswordModeRequiresTheRightPassword) {
   EXPECT_EQ(verify(c, "obama", photo("obama_2.jpg"), "Right-Pass-123").status, 200);
 }
 
+TEST(ApiLimitsTest, CreateAdminFromTheCommandLine) {
+  ServerProcess server(recognition_env());
+  ASSERT_TRUE(server.running()) << server.output();
+  std::string face = std::string(FACEID_TESTDATA_DIR) + "/faces/obama_1.jpg";
+  auto made = run_faceid({"user", "create-admin", "--username", "root_admin", "--email",
+                          "admin@example.com", "--password", "Admin-Pass-2024", "--face", face},
+                         base_env(server.dir(), {}), server.dir().path().string());
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto again = run_faceid({"user", "create-admin", "--username", "root_admin", "--email",
+                           "x@example.com", "--password", "Admin-Pass-2024", "--face", face},
+                          base_env(server.dir(), {}), server.dir().path().string());
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("user_exists"), std::string::npos) << again.output;
+  HttpClient c(server.base_url());
+  // 1:1 verify reads the templates from the store, so the running server sees the new admin.
+  auto v = verify(c, "root_admin", photo("obama_2.jpg"));
+  ASSERT_EQ(v.status, 200) << v.body;
+  std::string token = v.json()["access_token"];
+  EXPECT_EQ(c.get("/api/v1/admin/metrics-summary", bearer(token)).status, 200);
+}
+
 TEST(ApiLivenessTest, LiveCapturePassesAndAttackPhotosAreRefused) {
   ServerProcess server({{"LIVENESS_ENABLED", "true"}, {"RATE_LIMIT_ENABLED", "false"}});
   ASSERT_TRUE(server.running()) << server.output();

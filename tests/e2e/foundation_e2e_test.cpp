@@ -229,6 +229,23 @@ TEST(ServeTest, GracefulShutdownOnSigtermExitsZero) {
   EXPECT_NE(server.output().find("\"message\":\"stopped\""), std::string::npos);
 }
 
+TEST(ServeTest, ReadyIs503NamingTheFailedCheckWhenModelsAreMissing) {
+  TempDir empty_models;
+  ServerProcess server({{"MODELS_DIR", empty_models.path().string()}});
+  ASSERT_TRUE(server.running()) << server.output();
+  HttpClient c(server.base_url());
+  EXPECT_EQ(c.get("/health").status, 200);  // the process is alive
+  auto ready = c.get("/ready");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.json()["status"], "not_ready");
+  EXPECT_EQ(ready.json()["checks"]["models"], "models_unavailable");
+  EXPECT_EQ(ready.json()["checks"]["store"], "ok");
+  // Face routes answer 503 with a JSON body instead of crashing.
+  auto login = c.post_multipart("/api/v1/auth/login", {{"face_image", "x", "f.jpg"}});
+  EXPECT_EQ(login.status, 503);
+  EXPECT_EQ(login.json()["error"]["code"], "models_unavailable");
+}
+
 TEST(MigrateTest, FreshDatabaseThenRerunIsIdempotent) {
   TempDir dir;
   auto env = base_env(dir, {});
