@@ -5,6 +5,8 @@
 // run in parallel; add/remove/compact/set_ef_search take it exclusively. Writers have priority
 // (a waiting writer holds back new searches), so a steady stream of logins cannot starve
 // registrations; a writer waits only for the searches already in flight.
+// hnswlib stays out of this header (pimpl): it is heavy, and its 0.6.2 headers define globals,
+// so only one translation unit in a program may include them (hnsw_face_index.cpp).
 #pragma once
 
 #include <array>
