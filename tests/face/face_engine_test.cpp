@@ -178,9 +178,8 @@ TEST_F(FaceEngineTest, NoFaceIsReported) {
 }
 
 TEST_F(FaceEngineTest, BlurryPhotoFailsQualityWithReason) {
-  cv::Mat image = cv::imdecode(std::vector<uchar>(face_photo("obama_640x480.jpg").begin(),
-                                                  face_photo("obama_640x480.jpg").end()),
-                               cv::IMREAD_COLOR);
+  const std::string bytes = face_photo("obama_640x480.jpg");
+  cv::Mat image = cv::imdecode(std::vector<uchar>(bytes.begin(), bytes.end()), cv::IMREAD_COLOR);
   cv::GaussianBlur(image, image, cv::Size(0, 0), 6);
   auto r = engine_->analyze_single(encode_jpeg(image), {});
   ASSERT_FALSE(r.ok());
