@@ -146,8 +146,10 @@ int main(int argc, char** argv) {
   const Landmarks landmarks = (*aligner)->landmarks(image, box, BoxStyle::kRfb);
   const FaceChip chip = (*aligner)->chip(image, landmarks);
 
-  std::printf("photo %s (%dx%d), %d iterations, 1 core (OPENBLAS_NUM_THREADS=%s)\n\n",
+  std::printf("photo %s (%dx%d), %d iterations, 1 core (OPENBLAS_NUM_THREADS=%s)\n",
               photo.c_str(), image.cols, image.rows, n, std::getenv("OPENBLAS_NUM_THREADS"));
+  // Other processes on the machine change every figure: say how busy it was.
+  std::printf("machine load average at start: %s\n", slurp("/proc/loadavg").c_str());
   std::printf("| %-44s | %8s | %8s | %8s |\n", "stage (ms)", "p50", "p95", "mean");
   std::printf("|%s|----------|----------|----------|\n", std::string(46, '-').c_str());
   row("decode (libjpeg-turbo)", measure(n, [&] { (void)decode_image(bytes, {}); }));
@@ -160,6 +162,15 @@ int main(int argc, char** argv) {
       }));
   row("liveness (MiniFASNet, cv::dnn)", measure(n, [&] { (void)(*liveness)->score(image, box); }));
   row("embedding (dlib ResNet, OpenBLAS)", measure(n, [&] { (void)(*embedder)->embed(chip); }));
+  row("stages above back to back (no engine)", measure(n, [&] {
+        const auto decoded = decode_image(bytes, {});
+        const auto found = (*detector)->detect(decoded->bgr, {false});
+        const auto lm = (*aligner)->landmarks(decoded->bgr, found[0].box, BoxStyle::kRfb);
+        const auto c = (*aligner)->chip(decoded->bgr, lm);
+        (void)assess_quality(c, lm, decoded->bgr.size(), found[0].box.width, QualityThresholds{});
+        (void)(*liveness)->score(decoded->bgr, found[0].box);
+        (void)(*embedder)->embed(c);
+      }));
   AnalyzeOptions login;
   login.liveness = true;
   const Stats pipeline = measure(n, [&] { (void)(*engine)->analyze_single(bytes, login); });

@@ -20,6 +20,9 @@ constexpr int kMaxAnalysisSide = 1600;
 // analyze_single: a second face at least this fraction of the largest face's area makes
 // the photo ambiguous (multiple_faces); smaller ones are bystanders in the background.
 constexpr double kSecondFaceAreaRatio = 0.4;
+// analyze_all analyses at most this many faces (largest first): bounds the CPU one request
+// can take (each face costs ~25 ms of landmarks + embedding).
+constexpr size_t kMaxFacesPerImage = 64;
 // Liveness crop, calibrated on testdata/liveness (docs/models.md).
 constexpr MiniFasNetCrop kLivenessCrop{1.5, false};
 
@@ -116,6 +119,7 @@ Result<std::vector<FaceResult>> DlibFaceEngine::analyze_all(std::string_view ima
   std::vector<Detection> found = worker->detector->detect(frame->image, {true});
   std::sort(found.begin(), found.end(),
             [](const Detection& a, const Detection& b) { return area(a) > area(b); });
+  if (found.size() > kMaxFacesPerImage) found.resize(kMaxFacesPerImage);
   std::vector<FaceResult> faces;
   std::vector<FaceChip> chips(found.size());
   for (size_t i = 0; i < found.size(); ++i) {
