@@ -43,7 +43,7 @@ nlohmann::json attempt_json(const store::LoginAttempt& a) {
 http::Response failed_attempts(const ApiContext& ctx, http::Request& req) {
   auto admin = authenticate_admin(req, ctx);
   if (!admin) return error_for(admin.error(), req);
-  auto hours = int_param(req, "hours", 24, 1, 24 * 90);
+  auto hours = int_param(req, "hours", 24, 1, 24LL * 90);
   if (!hours) return error_for(hours.error(), req);
   auto since = ctx.auth.clock.now() - std::chrono::hours(*hours);
   auto rows = ctx.auth.store.failed_attempts_since(since, kMaxAttemptsListed);
@@ -58,7 +58,7 @@ http::Response suspicious(const ApiContext& ctx, http::Request& req) {
   if (!admin) return error_for(admin.error(), req);
   auto threshold = int_param(req, "threshold", 5, 1, 1'000'000);
   if (!threshold) return error_for(threshold.error(), req);
-  auto hours = int_param(req, "hours", 24, 1, 24 * 90);
+  auto hours = int_param(req, "hours", 24, 1, 24LL * 90);
   if (!hours) return error_for(hours.error(), req);
   auto since = ctx.auth.clock.now() - std::chrono::hours(*hours);
   auto act = ctx.auth.store.suspicious_activity(since, *threshold);

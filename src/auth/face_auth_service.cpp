@@ -156,6 +156,7 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
     if (it == best.end() || h.distance < it->second) best[h.user_id] = h.distance;
   }
   std::vector<std::pair<float, std::string>> ranked;
+  ranked.reserve(best.size());
   for (const auto& [user_id, d] : best) ranked.emplace_back(d, user_id);
   std::sort(ranked.begin(), ranked.end());
   ctx_.metrics.face_match_latency(seconds_since(started));

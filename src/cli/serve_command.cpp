@@ -1,5 +1,6 @@
 // `faceid serve` and `faceid migrate`: wire config, logs, metrics, store, face engine, auth
 // services and HTTP together, then wait for SIGTERM/SIGINT.
+#include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -49,8 +50,7 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.reject_duplicate_faces = c.reject_duplicate_faces;
   s.verify_requires_password = c.auth_mode == "face+password";
   s.lockout.max_failures = c.max_failed_login_attempts;
-  s.lockout.lock_duration = std::chrono::seconds(
-      static_cast<long long>(c.account_lock_minutes * 60.0 + 0.5));
+  s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
   return s;
 }
 

@@ -24,7 +24,7 @@ bool trusted(const std::string& ip, const std::vector<std::string>& proxies) {
                      [&](const std::string& p) { return p == "*" || p == ip; });
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t");
   auto e = s.find_last_not_of(" \t");
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
