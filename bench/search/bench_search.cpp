@@ -240,6 +240,7 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows up when redirected to a file
   const Args args = parse_args(argc, argv);
   std::printf("bench_search: N=%zu queries=%zu data=%s M=%zu ef_construction=%zu threads=%u\n",
               args.n, args.queries, args.data.c_str(), args.m, args.efc, args.threads);
