@@ -7,6 +7,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "face/packed_shape_predictor.h"
+
 namespace faceid::face {
 namespace {
 
@@ -43,20 +45,17 @@ cv::Rect2f predictor_box_from_rfb(const cv::Rect2f& b) {
 }
 
 struct FaceAligner::Impl {
-  dlib::shape_predictor predictor;
+  PackedShapePredictor predictor;
 };
 
 FaceAligner::FaceAligner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FaceAligner::~FaceAligner() = default;
 
 Result<std::unique_ptr<FaceAligner>> FaceAligner::load(const std::string& predictor_path) {
-  auto impl = std::make_unique<Impl>();
-  try {
-    dlib::deserialize(predictor_path) >> impl->predictor;
-  } catch (const std::exception& e) {
-    return make_error("models_unavailable", "cannot load " + predictor_path + ": " + e.what());
-  }
-  return std::unique_ptr<FaceAligner>(new FaceAligner(std::move(impl)));
+  auto predictor = PackedShapePredictor::load(predictor_path);
+  if (!predictor) return predictor.error();
+  return std::unique_ptr<FaceAligner>(
+      new FaceAligner(std::make_unique<Impl>(Impl{std::move(*predictor)})));
 }
 
 Landmarks FaceAligner::landmarks(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style) const {

@@ -1,0 +1,161 @@
+// Packs dlib's shape predictor into flat arrays. The file is read with dlib's own
+// deserializers in the order dlib::deserialize(shape_predictor&) uses: version (1), initial
+// shape, forests, anchor indices, deltas.
+#include "face/packed_shape_predictor.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace faceid::face {
+namespace {
+
+constexpr size_t kHugePage = 2 << 20;
+
+Error bad_model(const std::string& path, const std::string& why) {
+  return make_error("models_unavailable", "cannot load " + path + ": " + why);
+}
+
+}  // namespace
+
+void PackedShapePredictor::FreeDeleter::operator()(float* p) const { std::free(p); }
+
+Result<PackedShapePredictor> PackedShapePredictor::load(const std::string& dat_path) {
+  std::ifstream in(dat_path, std::ios::binary);
+  if (!in) return make_error("models_unavailable", "missing model file " + dat_path);
+  PackedShapePredictor p;
+  using dlib::deserialize;
+  try {
+    int version = 0;
+    dlib::deserialize(version, in);
+    if (version != 1) return bad_model(dat_path, "unexpected shape predictor version");
+    dlib::deserialize(p.initial_shape_, in);
+    p.dims_ = static_cast<size_t>(p.initial_shape_.size());
+    // forests: std::vector<std::vector<regression_tree>>, streamed tree by tree straight
+    // into the packed block so the ~100 MB of leaves are never held twice.
+    unsigned long levels = 0;
+    dlib::deserialize(levels, in);
+    if (levels == 0 || levels > 100) return bad_model(dat_path, "implausible cascade depth");
+    p.levels_ = levels;
+    dlib::impl::regression_tree tree;
+    for (size_t level = 0; level < p.levels_; ++level) {
+      unsigned long trees = 0;
+      dlib::deserialize(trees, in);
+      if (level == 0) {
+        if (trees == 0 || trees > 10000) return bad_model(dat_path, "implausible forest size");
+        p.trees_ = trees;
+      } else if (trees != p.trees_) {
+        return bad_model(dat_path, "uneven cascade");
+      }
+      for (size_t t = 0; t < p.trees_; ++t) {
+        deserialize(tree, in);  // hidden friend of regression_tree: found by ADL only
+        if (level == 0 && t == 0) {
+          if (auto s = p.allocate(tree, dat_path); !s) return s.error();
+        }
+        if (auto s = p.pack(level, t, tree, dat_path); !s) return s.error();
+      }
+    }
+    dlib::deserialize(p.anchor_idx_, in);
+    dlib::deserialize(p.deltas_, in);
+  } catch (const std::exception& e) {
+    return bad_model(dat_path, e.what());
+  }
+  if (auto s = p.validate(dat_path); !s) return s.error();
+  return p;
+}
+
+// Every index the evaluator follows must be in range, so a corrupt file fails here
+// instead of reading out of bounds later.
+Status PackedShapePredictor::validate(const std::string& path) const {
+  if (anchor_idx_.size() != levels_ || deltas_.size() != levels_ || dims_ % 2 != 0) {
+    return bad_model(path, "inconsistent shape predictor");
+  }
+  for (size_t level = 0; level < levels_; ++level) {
+    const size_t features = deltas_[level].size();
+    if (anchor_idx_[level].size() != features) return bad_model(path, "inconsistent features");
+    for (unsigned long a : anchor_idx_[level]) {
+      if (a >= dims_ / 2) return bad_model(path, "anchor index out of range");
+    }
+    const Split* begin = splits_.data() + level * trees_ * splits_per_tree_;
+    for (const Split* s = begin; s != begin + trees_ * splits_per_tree_; ++s) {
+      if (s->idx1 >= features || s->idx2 >= features)
+        return bad_model(path, "split index out of range");
+    }
+  }
+  return Status::Ok();
+}
+
+Status PackedShapePredictor::allocate(const dlib::impl::regression_tree& first,
+                                      const std::string& path) {
+  splits_per_tree_ = first.splits.size();
+  leaves_per_tree_ = first.leaf_values.size();
+  if (leaves_per_tree_ != splits_per_tree_ + 1 || leaves_per_tree_ > 4096) {
+    return bad_model(path, "tree not full");
+  }
+  const size_t floats = levels_ * trees_ * leaves_per_tree_ * dims_;
+  const size_t bytes = (floats * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
+  void* block = nullptr;
+  if (posix_memalign(&block, kHugePage, bytes) != 0) return bad_model(path, "out of memory");
+  madvise(block, bytes, MADV_HUGEPAGE);  // a hint: fewer TLB misses on the random leaf reads
+  leaves_ = std::shared_ptr<float>(static_cast<float*>(block), FreeDeleter{});
+  splits_.resize(levels_ * trees_ * splits_per_tree_);
+  return Status::Ok();
+}
+
+Status PackedShapePredictor::pack(size_t level, size_t t, const dlib::impl::regression_tree& tree,
+                                  const std::string& path) {
+  if (tree.splits.size() != splits_per_tree_ || tree.leaf_values.size() != leaves_per_tree_) {
+    return bad_model(path, "uneven trees");
+  }
+  const size_t index = level * trees_ + t;
+  Split* splits = splits_.data() + index * splits_per_tree_;
+  for (const auto& s : tree.splits) {
+    *splits++ = {static_cast<unsigned int>(s.idx1), static_cast<unsigned int>(s.idx2), s.thresh};
+  }
+  float* out = leaves_.get() + index * leaves_per_tree_ * dims_;
+  for (const auto& leaf : tree.leaf_values) {
+    if (static_cast<size_t>(leaf.size()) != dims_) return bad_model(path, "leaf size");
+    std::memcpy(out, &leaf(0), dims_ * sizeof(float));
+    out += dims_;
+  }
+  return Status::Ok();
+}
+
+dlib::full_object_detection PackedShapePredictor::operator()(
+    const dlib::cv_image<dlib::bgr_pixel>& image, const dlib::rectangle& rect) const {
+  dlib::matrix<float, 0, 1> current_shape = initial_shape_;
+  float* shape = &current_shape(0);
+  std::vector<float> features;
+  std::vector<const float*> chosen(trees_);
+  for (size_t level = 0; level < levels_; ++level) {
+    dlib::impl::extract_feature_pixel_values(image, rect, current_shape, initial_shape_,
+                                             anchor_idx_[level], deltas_[level], features);
+    // Walk every tree of the level first (the features do not change within a level), then
+    // add the chosen leaves in tree order: the same sums, in the same order, as dlib.
+    const Split* splits = splits_.data() + level * trees_ * splits_per_tree_;
+    const float* leaves = leaves_.get() + level * trees_ * leaves_per_tree_ * dims_;
+    for (size_t t = 0; t < trees_; ++t) {
+      const Split* tree = splits + t * splits_per_tree_;
+      size_t i = 0;
+      while (i < splits_per_tree_) {
+        const Split& s = tree[i];
+        i = (features[s.idx1] - features[s.idx2] > s.thresh) ? 2 * i + 1 : 2 * i + 2;
+      }
+      chosen[t] = leaves + (t * leaves_per_tree_ + (i - splits_per_tree_)) * dims_;
+      for (size_t d = 0; d < dims_; d += 16) __builtin_prefetch(chosen[t] + d);
+    }
+    for (size_t t = 0; t < trees_; ++t) {
+      const float* leaf = chosen[t];
+      for (size_t d = 0; d < dims_; ++d) shape[d] += leaf[d];
+    }
+  }
+  const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
+  std::vector<dlib::point> parts(num_parts());
+  for (size_t i = 0; i < parts.size(); ++i)
+    parts[i] = to_image(dlib::impl::location(current_shape, i));
+  return dlib::full_object_detection(rect, parts);
+}
+
+}  // namespace faceid::face
