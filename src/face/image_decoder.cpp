@@ -9,7 +9,9 @@
 #include <turbojpeg.h>
 #include <webp/decode.h>
 
+#include <algorithm>
 #include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <string>
