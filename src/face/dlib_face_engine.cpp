@@ -72,8 +72,35 @@ Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) con
   return frame;
 }
 
+std::vector<Detection> DlibFaceEngine::liveness_boxes(EngineWorker& worker, const Frame& frame,
+                                                      const AnalyzeOptions& options,
+                                                      bool find_small) const {
+  if (!options.liveness || !worker.liveness_detector) return {};
+  return worker.liveness_detector->detect(frame.image, {find_small});
+}
+
+namespace {
+
+// The liveness crop was calibrated on RFB-320 boxes. With the HOG detector, use the RFB box
+// of the same face when RFB-320 sees it, else the HOG box mapped to RFB proportions.
+cv::Rect2f liveness_box(const Detection& detection, BoxStyle style,
+                        const std::vector<Detection>& rfb_boxes) {
+  if (style == BoxStyle::kRfb) return detection.box;
+  const Detection* best = nullptr;
+  float best_overlap = 0;
+  for (const auto& r : rfb_boxes) {
+    const float overlap =
+        (r.box & detection.box).area() / std::min(r.box.area(), detection.box.area());
+    if (overlap > best_overlap) best_overlap = overlap, best = &r;
+  }
+  return best && best_overlap > 0.5f ? best->box : rfb_box_from_hog(detection.box);
+}
+
+}  // namespace
+
 FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame,
                                         const Detection& detection, const AnalyzeOptions& options,
+                                        const std::vector<Detection>& rfb_boxes,
                                         FaceChip* chip_out) const {
   const BoxStyle style = worker.detector->name() == "hog" ? BoxStyle::kHog : BoxStyle::kRfb;
   const Landmarks landmarks = aligner_->landmarks(frame.image, detection.box, style);
@@ -83,7 +110,9 @@ FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame
   const double face_px = std::min(detection.box.width, detection.box.height) * frame.scale;
   face.quality =
       assess_quality(*chip_out, landmarks, frame.image.size(), face_px, options_.quality);
-  if (options.liveness) face.liveness = worker.liveness->score(frame.image, detection.box);
+  if (options.liveness) {
+    face.liveness = worker.liveness->score(frame.image, liveness_box(detection, style, rfb_boxes));
+  }
   return face;
 }
 
@@ -102,7 +131,8 @@ Result<FaceResult> DlibFaceEngine::analyze_single(std::string_view image_bytes,
                       {std::to_string(found.size()) + " faces"});
   }
   FaceChip chip;
-  FaceResult face = analyze_face(*worker, *frame, found[0], options, &chip);
+  FaceResult face = analyze_face(*worker, *frame, found[0], options,
+                                 liveness_boxes(*worker, *frame, options, false), &chip);
   if (options.enforce_quality && !face.quality.passed) {
     return make_error("poor_image_quality", "the face image is not good enough",
                       face.quality.failures);
@@ -122,8 +152,9 @@ Result<std::vector<FaceResult>> DlibFaceEngine::analyze_all(std::string_view ima
   if (found.size() > kMaxFacesPerImage) found.resize(kMaxFacesPerImage);
   std::vector<FaceResult> faces;
   std::vector<FaceChip> chips(found.size());
+  const std::vector<Detection> rfb_boxes = liveness_boxes(*worker, *frame, options, true);
   for (size_t i = 0; i < found.size(); ++i) {
-    faces.push_back(analyze_face(*worker, *frame, found[i], options, &chips[i]));
+    faces.push_back(analyze_face(*worker, *frame, found[i], options, rfb_boxes, &chips[i]));
   }
   const std::vector<Embedding> embeddings = worker->embedder->embed_batch(chips);
   for (size_t i = 0; i < faces.size(); ++i) faces[i].embedding = embeddings[i];
@@ -169,6 +200,13 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   if (!detector) return detector.error();
   step(options.detector == "hog" ? "HOG detector" : "RFB-320 detector (onnx)", t);
 
+  FaceDetectorPtr liveness_detector;
+  if (options.detector == "hog") {
+    auto rfb = make_face_detector("cnn", files.rfb_detector);
+    if (!rfb) return rfb.error();
+    liveness_detector = std::move(*rfb);
+  }
+
   t = std::chrono::steady_clock::now();
   auto liveness = make_minifasnet_scorer(files.liveness, kLivenessCrop);
   if (!liveness) return liveness.error();
@@ -183,6 +221,9 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
     w->detector = last ? std::move(*detector) : (*detector)->clone();
     w->embedder = last ? std::move(*embedder) : (*embedder)->clone();
     w->liveness = last ? std::move(*liveness) : (*liveness)->clone();
+    if (liveness_detector) {
+      w->liveness_detector = last ? std::move(liveness_detector) : liveness_detector->clone();
+    }
     workers.push_back(std::move(w));
   }
   step("worker pool copies", t);

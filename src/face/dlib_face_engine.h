@@ -23,6 +23,9 @@ struct EngineWorker {
   FaceDetectorPtr detector;
   std::unique_ptr<FaceEmbedder> embedder;
   LivenessScorerPtr liveness;
+  // With the HOG detector: an RFB-320 net that supplies the boxes the liveness crop was
+  // calibrated on (null when the detector already is RFB-320).
+  FaceDetectorPtr liveness_detector;
 };
 
 class DlibFaceEngine final : public FaceEngine {
@@ -42,8 +45,12 @@ class DlibFaceEngine final : public FaceEngine {
     double scale = 1;  // original pixels per analysed pixel
   };
   Result<Frame> decode(std::string_view bytes) const;
+  // liveness_boxes: RFB-320 detections of the frame, when the detector is HOG.
   FaceResult analyze_face(EngineWorker& worker, const Frame& frame, const Detection& detection,
-                          const AnalyzeOptions& options, FaceChip* chip_out) const;
+                          const AnalyzeOptions& options,
+                          const std::vector<Detection>& liveness_boxes, FaceChip* chip_out) const;
+  std::vector<Detection> liveness_boxes(EngineWorker& worker, const Frame& frame,
+                                        const AnalyzeOptions& options, bool find_small) const;
 
   const EngineOptions options_;
   const std::unique_ptr<FaceAligner> aligner_;  // shared, read-only

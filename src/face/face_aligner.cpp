@@ -18,6 +18,7 @@ namespace {
 constexpr float kRfbCenterDx = 0.0f;   // x centre shift, fraction of RFB width
 constexpr float kRfbCenterDy = 0.07f;  // y centre shift, fraction of RFB height
 constexpr float kRfbSide = 1.10f;      // HOG side, fraction of RFB width
+constexpr float kRfbAspect = 1.44f;    // RFB height / width (median)
 
 dlib::rectangle to_dlib(const cv::Rect2f& r) {
   return dlib::rectangle(std::lround(r.x), std::lround(r.y), std::lround(r.x + r.width - 1),
@@ -42,6 +43,14 @@ cv::Rect2f predictor_box_from_rfb(const cv::Rect2f& b) {
   const float cy = b.y + b.height * (0.5f + kRfbCenterDy);
   const float side = b.width * kRfbSide;
   return {cx - side / 2, cy - side / 2, side, side};
+}
+
+cv::Rect2f rfb_box_from_hog(const cv::Rect2f& b) {
+  const float width = b.width / kRfbSide;
+  const float height = width * kRfbAspect;
+  const float cx = b.x + b.width / 2 - width * kRfbCenterDx;
+  const float cy = b.y + b.height / 2 - height * kRfbCenterDy;
+  return {cx - width / 2, cy - height / 2, width, height};
 }
 
 struct FaceAligner::Impl {

@@ -28,6 +28,10 @@ enum class BoxStyle { kHog, kRfb };
 
 cv::Rect2f predictor_box_from_rfb(const cv::Rect2f& rfb_box);
 
+// The inverse, for consumers calibrated on RFB-320 boxes (the liveness crop) when the HOG
+// detector is configured: median RFB height/width on testdata/faces is 1.44.
+cv::Rect2f rfb_box_from_hog(const cv::Rect2f& hog_box);
+
 class FaceAligner {
  public:
   static Result<std::unique_ptr<FaceAligner>> load(const std::string& predictor_path);
