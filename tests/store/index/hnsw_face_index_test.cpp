@@ -186,7 +186,7 @@ TEST(HnswFaceIndex, ReaddingARemovedTemplateWithTheSameVectorRevivesItsNode) {
   for (int i = 0; i < 100; ++i) {
     auto hits = index.search(vectors[i], 1);
     ASSERT_EQ(hits.size(), 1u);
-    EXPECT_EQ(hits[0].template_id, i);  // 100 nodes at ef 128: the search is exhaustive
+    EXPECT_EQ(hits[0].template_id, i);  // 100 nodes, default ef: the search is exhaustive
   }
 }
 
