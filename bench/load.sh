@@ -2,6 +2,7 @@
 # Concurrent face logins over HTTP with USERS registered accounts (default 1000): one real
 # live capture registered through the API, the rest synthetic (bench_seed_users). Liveness on.
 # Usage: bench/load.sh [BUILD_DIR] [USERS] [CONNECTIONS] [SECONDS]
+# BENCH_ENV="VAR=value ..." adds environment for the server (e.g. WORKERS or library threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -14,7 +15,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BUILD/bench/load/bench_seed_users" "$work/data" $((USERS - 1)) >/dev/null
-(cd "$work" && HOST=127.0.0.1 PORT=$port WORKERS=${WORKERS:-4} RATE_LIMIT_ENABLED=false \
+(cd "$work" && export ${BENCH_ENV:-FACEID_BENCH=1} && HOST=127.0.0.1 PORT=$port WORKERS=${WORKERS:-4} RATE_LIMIT_ENABLED=false \
   LOG_LEVEL=warning SECRET_KEY=bench-secret-0123456789abcdef0123456789 \
   MODELS_DIR="$OLDPWD/models" DATA_DIR="$work/data" exec "$OLDPWD/$BUILD/src/faceid" serve \
   >/dev/null 2>&1) &
