@@ -57,6 +57,8 @@ elapsed=$(( $(date +%s) - start ))
 run=$(( budget - elapsed ))
 [ "$run" -lt 10 ] && run=10
 echo "fuzz: image_decoder_fuzzer for ${run}s (build took ${elapsed}s)"
+# A small ASan quarantine keeps RSS well under the limit with multi-megabyte images.
+ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32} \
 "$build/image_decoder_fuzzer" "$corpus" -dict=fuzz/image.dict -max_total_time="$run" \
   -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
   -artifact_prefix="$build/artifacts/" 2>"$build/last-run.log" || {
