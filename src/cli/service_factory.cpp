@@ -1,7 +1,9 @@
 // Store and engine construction.
 #include "cli/service_factory.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "store/sqlite_store.h"
 
@@ -42,7 +44,11 @@ face::EngineOptions engine_options(const config::Config& config) {
   face::EngineOptions o;
   o.models_dir = config.models_dir;
   o.detector = config.face_detection_model;
-  o.workers = config.workers;
+  // One network set per core: more would only queue behind the same cores and cost load time
+  // and memory; HTTP workers beyond it wait for a set.
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.workers = std::min(config.workers, cores);
+  o.library_threads = 1;
   o.max_image_bytes = config.max_body_bytes();
   return o;
 }

@@ -1,6 +1,7 @@
 // The face pipeline. One request holds one worker (its networks) from start to end;
 // the shape predictor is shared read-only.
 #include "face/dlib_face_engine.h"
+#include "face/library_threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -179,6 +180,7 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   auto step = [&](const char* what, auto start) {
     if (report) report->steps_ms.emplace_back(what, elapsed_ms(start));
   };
+  limit_library_threads(options.library_threads);
   auto t = std::chrono::steady_clock::now();
   bool converted = false;
   if (auto s = ensure_resnet_cache(options.models_dir, &converted); !s) return s.error();

@@ -87,6 +87,9 @@ struct EngineOptions {
   long long max_image_bytes = 10LL << 20;
   long long max_image_pixels = 40'000'000;  // checked from the header, before decoding
   QualityThresholds quality;
+  // > 0: cap OpenCV/OpenBLAS threads per call (the service uses 1: its parallelism comes
+  // from concurrent requests); 0 leaves the libraries' defaults (fastest for one image).
+  int library_threads = 0;
 };
 
 // Loads every model once; fails with code "models_unavailable" naming the missing file.
