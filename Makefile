@@ -20,7 +20,7 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: setup build
-	$(BUILD_DIR)/faceid serve
+	$(BUILD_DIR)/src/faceid serve
 
 test: setup build
 	@scripts/test.sh $(BUILD_DIR)

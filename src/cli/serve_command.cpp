@@ -105,7 +105,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     // Keep serving operations endpoints; face routes answer 503 and /ready says why.
     logger->error("face models unavailable", {{"error", engine.error().message}});
     models_status = make_error("models_unavailable", engine.error().message);
-    engine = unavailable_engine(engine.error().message);
+    engine = unavailable_engine();
   }
 
   SystemClock clock;

@@ -12,7 +12,7 @@ namespace {
 
 class UnavailableEngine final : public face::FaceEngine {
  public:
-  explicit UnavailableEngine(std::string reason) : reason_(std::move(reason)) {}
+  UnavailableEngine() = default;
   Result<face::FaceResult> analyze_single(std::string_view, const face::AnalyzeOptions&) override {
     return error();
   }
@@ -23,8 +23,7 @@ class UnavailableEngine final : public face::FaceEngine {
   std::string model_version() const override { return "unavailable"; }
 
  private:
-  Error error() const { return make_error("models_unavailable", "Face models are not loaded"); }
-  std::string reason_;
+  static Error error() { return make_error("models_unavailable", "Face models are not loaded"); }
 };
 
 }  // namespace
@@ -53,8 +52,6 @@ face::EngineOptions engine_options(const config::Config& config) {
   return o;
 }
 
-face::FaceEnginePtr unavailable_engine(std::string reason) {
-  return std::make_unique<UnavailableEngine>(std::move(reason));
-}
+face::FaceEnginePtr unavailable_engine() { return std::make_unique<UnavailableEngine>(); }
 
 }  // namespace faceid::cli

@@ -15,6 +15,6 @@ face::EngineOptions engine_options(const config::Config& config);
 
 // Stand-in used when the models cannot be loaded: every call fails with models_unavailable
 // (503), so operations endpoints still answer and /ready says what is missing.
-face::FaceEnginePtr unavailable_engine(std::string reason);
+face::FaceEnginePtr unavailable_engine();
 
 }  // namespace faceid::cli
