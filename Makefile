@@ -19,7 +19,9 @@ configure: $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: setup build
+# Builds only the service binary; `make test` builds the rest.
+run: setup configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target faceid
 	$(BUILD_DIR)/src/faceid serve
 
 test: setup build
