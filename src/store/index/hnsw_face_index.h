@@ -53,7 +53,10 @@ struct HnswFaceIndexOptions {
   // fraction of all nodes (and number at least 1024) the next write rebuilds the graph from
   // the live templates, holding the write lock meanwhile (about 1 s per 20k live templates).
   double max_deleted_fraction = 0.25;
-  unsigned build_threads = 2;  // threads for add_batch() and compaction rebuilds
+  // Threads for add_batch() and compaction rebuilds. hnswlib 0.6.2 inserts in parallel by
+  // design, but draws each node's level from one unguarded RNG (ThreadSanitizer reports that
+  // race; the outcome is at worst a repeated random level). Set 1 for a race-free build.
+  unsigned build_threads = 2;
 };
 
 class HnswFaceIndex {
