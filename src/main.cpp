@@ -1,6 +1,5 @@
 // faceid: one executable, several subcommands. Only wiring lives here.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/commands.h"

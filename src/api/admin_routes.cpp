@@ -21,8 +21,8 @@ Result<long long> int_param(const http::Request& req, const char* name, long lon
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
     return make_error("validation_error", "Some fields are invalid",
-                      {std::string(name) + ": must be an integer in [" + std::to_string(lo) +
-                       ", " + std::to_string(hi) + "]"});
+                      {std::string(name) + ": must be an integer in [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "]"});
   }
   return out;
 }
@@ -94,9 +94,10 @@ http::Response metrics_summary(const ApiContext& ctx, http::Request& req) {
                                                              static_cast<double>(total))
                                             : nlohmann::json(nullptr)}};
   }
-  return json_response(200, {{"users", {{"total", summary->users},
-                                        {"active", summary->active_users},
-                                        {"locked", summary->locked_users}}},
+  return json_response(200, {{"users",
+                              {{"total", summary->users},
+                               {"active", summary->active_users},
+                               {"locked", summary->locked_users}}},
                              {"face_templates", summary->templates},
                              {"attempts", periods},
                              {"generated_at", iso_time(now)}});
@@ -107,17 +108,20 @@ http::Response unlock(const ApiContext& ctx, http::Request& req) {
   if (!admin) return error_for(admin.error(), req);
   auto user = ctx.accounts.unlock(req.path_params["id"], client_of(req));
   if (!user) return error_for(user.error(), req);
-  return json_response(200, {{"message", "User unlocked"},
-                             {"user", full_user(*user, ctx.auth.clock.now())}});
+  return json_response(
+      200, {{"message", "User unlocked"}, {"user", full_user(*user, ctx.auth.clock.now())}});
 }
 
 }  // namespace
 
 void add_admin_routes(http::Router& router, const ApiContext& ctx) {
   const auto* c = &ctx;
-  router.get("/api/v1/admin/failed-attempts", [c](http::Request& r) { return failed_attempts(*c, r); });
-  router.get("/api/v1/admin/suspicious-activity", [c](http::Request& r) { return suspicious(*c, r); });
-  router.get("/api/v1/admin/metrics-summary", [c](http::Request& r) { return metrics_summary(*c, r); });
+  router.get("/api/v1/admin/failed-attempts",
+             [c](http::Request& r) { return failed_attempts(*c, r); });
+  router.get("/api/v1/admin/suspicious-activity",
+             [c](http::Request& r) { return suspicious(*c, r); });
+  router.get("/api/v1/admin/metrics-summary",
+             [c](http::Request& r) { return metrics_summary(*c, r); });
   router.post("/api/v1/admin/users/{id}/unlock", [c](http::Request& r) { return unlock(*c, r); });
 }
 

@@ -12,7 +12,8 @@ void add_ops_routes(http::Router& router, const OpsContext& ctx) {
   router.get("/health", [&ctx, started](http::Request&) {
     double uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return json_response(200, {{"status", "ok"}, {"version", ctx.version}, {"uptime_seconds", uptime}});
+    return json_response(200,
+                         {{"status", "ok"}, {"version", ctx.version}, {"uptime_seconds", uptime}});
   });
 
   router.get("/ready", [&ctx](http::Request&) {

@@ -39,11 +39,12 @@ http::Middleware rate_limit_middleware(const ApiContext& ctx) {
       req.route = "rate_limited";
       ctx.auth.metrics.rate_limit_hit(group);
       if (group == "login") ctx.face_auth.record_rate_limited(client_of(req));
-      auto res = http::error_response(429, "rate_limited",
-                                      "Too many requests; retry after " +
-                                          std::to_string(decision->retry_after.count()) + " s",
-                                      {}, req.correlation_id);
-      res.set_header("Retry-After", std::to_string(std::max<long long>(1, decision->retry_after.count())));
+      auto res = http::error_response(
+          429, "rate_limited",
+          "Too many requests; retry after " + std::to_string(decision->retry_after.count()) + " s",
+          {}, req.correlation_id);
+      res.set_header("Retry-After",
+                     std::to_string(std::max<long long>(1, decision->retry_after.count())));
       res.set_header("X-RateLimit-Limit", std::to_string(decision->limit));
       res.set_header("X-RateLimit-Remaining", "0");
       return res;

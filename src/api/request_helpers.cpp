@@ -40,12 +40,13 @@ Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx
   std::string h = req.header("authorization");
   const std::string prefix = "bearer ";
   if (h.size() <= prefix.size() ||
-      !std::equal(prefix.begin(), prefix.end(), h.begin(),
-                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+      !std::equal(prefix.begin(), prefix.end(), h.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return make_error("not_authenticated", "Missing bearer token");
   }
-  auto claims = ctx.auth.tokens.verify(std::string_view(h).substr(prefix.size()),
-                                       auth::TokenType::kAccess);
+  auto claims =
+      ctx.auth.tokens.verify(std::string_view(h).substr(prefix.size()), auth::TokenType::kAccess);
   if (!claims) return claims.error();
   auto user = ctx.auth.store.find_user_by_id(claims->subject);
   if (!user) return user.error();

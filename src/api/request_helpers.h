@@ -2,10 +2,9 @@
 // JSON shapes of users and times.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "http/request.h"

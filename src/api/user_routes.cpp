@@ -41,12 +41,12 @@ http::Response add_face(const ApiContext& ctx, http::Request& req) {
   if (!user) return error_for(user.error(), req);
   if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
   const http::FormField* face = req.form_field("face_image");
-  auto added = ctx.accounts.add_face(user->id, face ? std::string_view(face->value) : "",
-                                     client_of(req));
+  auto added =
+      ctx.accounts.add_face(user->id, face ? std::string_view(face->value) : "", client_of(req));
   if (!added) return error_for(added.error(), req);
   auto all = ctx.auth.store.templates_for_user(user->id);
-  return json_response(201, {{"template", template_json(*added, false)},
-                             {"face_templates", all ? all->size() : 0}});
+  return json_response(
+      201, {{"template", template_json(*added, false)}, {"face_templates", all ? all->size() : 0}});
 }
 
 http::Response export_me(const ApiContext& ctx, http::Request& req) {

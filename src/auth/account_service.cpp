@@ -45,8 +45,7 @@ Status AccountService::check_not_registered(const face::Embedding& e,
   return {};
 }
 
-Result<store::User> AccountService::register_user(const Registration& r,
-                                                  const ClientInfo& client) {
+Result<store::User> AccountService::register_user(const Registration& r, const ClientInfo& client) {
   std::vector<std::string> problems;
   auto add = [&](const char* field, const std::string& msg) {
     if (!msg.empty()) problems.push_back(std::string(field) + ": " + msg);
@@ -113,9 +112,9 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
   auto existing = ctx_.store.templates_for_user(user_id);
   if (!existing) return existing.error();
   if (static_cast<int>(existing->size()) >= ctx_.settings.max_templates) {
-    return make_error("too_many_templates", "At most " +
-                                                std::to_string(ctx_.settings.max_templates) +
-                                                " face templates per account");
+    return make_error(
+        "too_many_templates",
+        "At most " + std::to_string(ctx_.settings.max_templates) + " face templates per account");
   }
   auto face = analyze_live_face(image);
   if (!face) return face.error();

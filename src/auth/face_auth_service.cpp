@@ -98,8 +98,7 @@ Result<FaceAuthService::Probe> FaceAuthService::analyze(std::string_view image, 
   std::optional<std::string> tried;
   if (named) tried = named->username;
   if (!face) {
-    record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt,
-                   client);
+    record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt, client);
     ctx_.metrics.login(mode, reason_for(face.error().code));
     return face.error();
   }
@@ -164,9 +163,9 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
   auto liveness = probe->face.liveness;
   if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
     record_failure("no_match", std::nullopt, std::nullopt,
-                   ranked.empty() ? std::nullopt
-                                  : std::optional(confidence_from_distance(ranked[0].first,
-                                                                           s.tolerance)),
+                   ranked.empty()
+                       ? std::nullopt
+                       : std::optional(confidence_from_distance(ranked[0].first, s.tolerance)),
                    liveness, client);
     ctx_.metrics.login("login", "no_match");
     return authentication_failed();
@@ -189,8 +188,8 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
   }
   TimePoint now = ctx_.clock.now();
   if (!(*user)->is_active || is_locked((*user)->locked_until, now)) {
-    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, conf,
-                   liveness, client);
+    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, conf, liveness,
+                   client);
     ctx_.metrics.login("login", "locked");
     return authentication_failed();
   }
@@ -233,8 +232,7 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
   double conf = confidence_from_distance(best_d, s.tolerance);
   TimePoint now = ctx_.clock.now();
   if (!user->is_active || is_locked(user->locked_until, now)) {
-    record_failure(user->is_active ? "locked" : "inactive", user, username, conf, liveness,
-                   client);
+    record_failure(user->is_active ? "locked" : "inactive", user, username, conf, liveness, client);
     ctx_.metrics.login("verify", "locked");
     return authentication_failed();
   }

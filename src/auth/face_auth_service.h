@@ -29,8 +29,7 @@ class FaceAuthService {
   // authentication_failed.
   Result<AuthSuccess> login(std::string_view image, const ClientInfo& client);
   Result<AuthSuccess> verify(const std::string& username, std::string_view image,
-                             const std::optional<std::string>& password,
-                             const ClientInfo& client);
+                             const std::optional<std::string>& password, const ClientInfo& client);
 
   // Records a refused-by-rate-limit attempt (called by the API's rate limiter).
   void record_rate_limited(const ClientInfo& client);

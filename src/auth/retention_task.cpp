@@ -22,7 +22,8 @@ Result<std::int64_t> RetentionTask::run_once() {
   if (!removed) {
     logger_->error("retention purge failed", {{"error", removed.error().message}});
   } else if (*removed > 0) {
-    logger_->info("retention purge", {{"removed_failed_attempts", static_cast<long long>(*removed)}});
+    logger_->info("retention purge",
+                  {{"removed_failed_attempts", static_cast<long long>(*removed)}});
   }
   return removed;
 }

@@ -13,14 +13,9 @@ Result<SessionTokens> SessionService::start(const store::User& user) {
   auto access = ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser);
   std::string family = TokenService::new_token_id();
   auto refresh = ctx_.tokens.issue_refresh(user.id, family);
-  store::RefreshTokenRecord rec{refresh.jti,
-                                user.id,
-                                family,
-                                TokenService::token_hash(refresh.token),
-                                refresh.expires_at,
-                                std::nullopt,
-                                std::nullopt,
-                                now};
+  store::RefreshTokenRecord rec{
+      refresh.jti,        user.id,      family,       TokenService::token_hash(refresh.token),
+      refresh.expires_at, std::nullopt, std::nullopt, now};
   if (Status s = ctx_.store.insert_refresh_token(rec); !s) return s.error();
   return SessionTokens{access.token, refresh.token, ctx_.tokens.access_ttl().count()};
 }
@@ -37,12 +32,11 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   TimePoint now = ctx_.clock.now();
   auto revoke_family = [&](const char* why) {
     ctx_.store.revoke_token_family((*rec)->family_id, now);
-    ctx_.logger->warn("refresh token family revoked",
-                      {{"audit", true},
-                       {"event", std::string(why)},
-                       {"user_id", (*rec)->user_id},
-                       {"client_ip", client.ip},
-                       {"correlation_id", client.correlation_id}});
+    ctx_.logger->warn("refresh token family revoked", {{"audit", true},
+                                                       {"event", std::string(why)},
+                                                       {"user_id", (*rec)->user_id},
+                                                       {"client_ip", client.ip},
+                                                       {"correlation_id", client.correlation_id}});
   };
   if ((*rec)->revoked_at) {
     revoke_family("refresh_token_reuse");
@@ -54,9 +48,9 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     return invalid_token();
   }
   auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id);
-  store::RefreshTokenRecord next_rec{next.jti,           (*user)->id,  (*rec)->family_id,
-                                     TokenService::token_hash(next.token), next.expires_at,
-                                     std::nullopt,       std::nullopt, now};
+  store::RefreshTokenRecord next_rec{
+      next.jti,        (*user)->id,  (*rec)->family_id, TokenService::token_hash(next.token),
+      next.expires_at, std::nullopt, std::nullopt,      now};
   auto rotated = ctx_.store.rotate_refresh_token((*rec)->jti, next_rec, now);
   if (!rotated) return rotated.error();
   if (!*rotated) {  // lost a race with another use of the same token: that is a reuse too

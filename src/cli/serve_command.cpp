@@ -1,11 +1,11 @@
 // `faceid serve` and `faceid migrate`: wire config, logs, metrics, store, face engine, auth
 // services and HTTP together, then wait for SIGTERM/SIGINT.
+#include <pthread.h>
+
 #include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
-
-#include <pthread.h>
 
 #include "api/admin_routes.h"
 #include "api/api_context.h"
@@ -116,8 +116,8 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
-  auth::AuthContext auth_ctx{**store, **engine, *tokens, clock, auth_metrics, logger,
-                             auth_settings(config)};
+  auth::AuthContext auth_ctx{
+      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config)};
   auth::SessionService sessions(auth_ctx);
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);

@@ -34,7 +34,8 @@ Result<store::StorePtr> open_store(const config::Config& config) {
                       "DATABASE_URL: the PostgreSQL store is not available in this build; unset "
                       "it to use the embedded SQLite store");
   }
-  auto s = store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
+  auto s =
+      store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
   if (!s) return s.error();
   return store::StorePtr(std::move(*s));
 }

@@ -47,12 +47,13 @@ int run_user_create_admin(const config::Config& config, const NewAdmin& admin) {
   settings.tolerance = config.face_recognition_tolerance;
   settings.liveness_enabled = false;  // an operator enrolling from a file, not a camera
   settings.reject_duplicate_faces = config.reject_duplicate_faces;
-  auth::AuthContext ctx{**store, **engine, *tokens, off.clock, off.metrics,
-                        observability::Logger::null(), settings};
+  auth::AuthContext ctx{
+      **store, **engine, *tokens, off.clock, off.metrics, observability::Logger::null(), settings};
   auth::AccountService accounts(ctx);
   std::string bytes = image.str();
   auto user = accounts.register_user(
-      {admin.username, admin.email, admin.password, bytes, /*is_admin=*/true}, {"cli", "faceid", ""});
+      {admin.username, admin.email, admin.password, bytes, /*is_admin=*/true},
+      {"cli", "faceid", ""});
   if (!user) {
     std::cerr << "user: " << user.error().code << ": " << user.error().message << "\n";
     for (const auto& d : user.error().details) std::cerr << "  " << d << "\n";

@@ -8,11 +8,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 extern char** environ;  // NOLINT: POSIX process environment
 
@@ -20,9 +19,14 @@ namespace faceid::config {
 namespace {
 
 constexpr std::size_t kMinSecretBytes = 32;
-constexpr std::array<std::string_view, 8> kDefaultSecrets = {
-    "changeme", "change-me", "secret", "your-secret-key", "your-secret-key-here",
-    "your-secret-key-change-in-production", "change-this-secret-key", "CHANGE_ME_TO_A_RANDOM_STRING"};
+constexpr std::array<std::string_view, 8> kDefaultSecrets = {"changeme",
+                                                             "change-me",
+                                                             "secret",
+                                                             "your-secret-key",
+                                                             "your-secret-key-here",
+                                                             "your-secret-key-change-in-production",
+                                                             "change-this-secret-key",
+                                                             "CHANGE_ME_TO_A_RANDOM_STRING"};
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
@@ -37,9 +41,8 @@ std::string lower(std::string s) {
 }
 
 Error bad(std::string_view name, std::string_view value, std::string_view expected) {
-  return make_error("invalid_config",
-                    std::string(name) + ": invalid value '" + std::string(value) + "' (expected " +
-                        std::string(expected) + ")");
+  return make_error("invalid_config", std::string(name) + ": invalid value '" + std::string(value) +
+                                          "' (expected " + std::string(expected) + ")");
 }
 
 Result<long long> parse_int(std::string_view name, const std::string& v, long long lo,
@@ -215,8 +218,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
        [](Config& c, const std::string& v) -> Status {
          auto r = parse_choice("ENVIRONMENT", v, {"development", "production"});
          if (!r) return r.error();
-         c.environment =
-             *r == "production" ? Environment::kProduction : Environment::kDevelopment;
+         c.environment = *r == "production" ? Environment::kProduction : Environment::kDevelopment;
          return {};
        }},
       {"WORKERS", integer(&Config::workers, "WORKERS", 1, 256)},
@@ -277,7 +279,7 @@ Result<RateSpec> parse_rate_spec(std::string_view text) {
   }
   if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
   static const std::map<std::string, int, std::less<>> kUnits = {
-      {"second", 1}, {"sec", 1},    {"s", 1},     {"minute", 60}, {"min", 60},
+      {"second", 1}, {"sec", 1},     {"s", 1},    {"minute", 60}, {"min", 60},
       {"m", 60},     {"hour", 3600}, {"h", 3600}, {"day", 86400}, {"d", 86400}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end()) return make_error("invalid_rate", "bad unit");
@@ -296,8 +298,8 @@ Result<EnvMap> parse_dotenv(std::string_view text) {
     if (t.rfind("export ", 0) == 0) t = trim(t.substr(7));
     auto eq = t.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return make_error("invalid_config", ".env line " + std::to_string(lineno) +
-                                              ": expected KEY=VALUE");
+      return make_error("invalid_config",
+                        ".env line " + std::to_string(lineno) + ": expected KEY=VALUE");
     }
     std::string key = trim(t.substr(0, eq));
     std::string value = trim(t.substr(eq + 1));

@@ -1,7 +1,6 @@
 // The face pipeline. One request holds one worker (its networks) from start to end;
 // the shape predictor is shared read-only.
 #include "face/dlib_face_engine.h"
-#include "face/library_threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "face/image_decoder.h"
+#include "face/library_threads.h"
 #include "face/model_files.h"
 #include "face/quality_gate.h"
 

@@ -11,8 +11,7 @@
 namespace faceid::http {
 
 Response error_response(int status, const std::string& code, const std::string& message,
-                        const std::vector<std::string>& details,
-                        const std::string& correlation_id);
+                        const std::vector<std::string>& details, const std::string& correlation_id);
 
 inline Response error_response(int status, const Error& e, const std::string& correlation_id) {
   return error_response(status, e.code, e.message, e.details, correlation_id);

@@ -26,8 +26,8 @@ Middleware access_log_middleware(observability::LoggerPtr logger) {
   return [logger = std::move(logger)](Request& req, const Next& next) {
     auto start = std::chrono::steady_clock::now();
     Response res = next(req);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     observability::Fields f = {{"correlation_id", req.correlation_id},
                                {"method", req.method},
                                {"path", req.path},
@@ -36,7 +36,8 @@ Middleware access_log_middleware(observability::LoggerPtr logger) {
                                {"duration_ms", ms},
                                {"client_ip", req.client_ip}};
     if (!req.internal_error.empty()) f.emplace_back("error", req.internal_error);
-    auto level = res.status >= 500 ? observability::LogLevel::kError : observability::LogLevel::kInfo;
+    auto level =
+        res.status >= 500 ? observability::LogLevel::kError : observability::LogLevel::kInfo;
     logger->log(level, "request", f);
     return res;
   };
@@ -47,19 +48,21 @@ Middleware metrics_middleware(observability::Metrics& metrics) {
     auto start = std::chrono::steady_clock::now();
     Response res = next(req);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    metrics.observe_request(req.method, req.route.empty() ? kUnmatchedRoute : req.route,
-                            res.status, s);
+    metrics.observe_request(req.method, req.route.empty() ? kUnmatchedRoute : req.route, res.status,
+                            s);
     return res;
   };
 }
 
 Middleware cors_middleware(std::vector<std::string> allowed_origins) {
-  bool any = std::find(allowed_origins.begin(), allowed_origins.end(), "*") != allowed_origins.end();
+  bool any =
+      std::find(allowed_origins.begin(), allowed_origins.end(), "*") != allowed_origins.end();
   return [origins = std::move(allowed_origins), any](Request& req, const Next& next) {
     std::string origin = req.header("origin");
     bool allowed = !origin.empty() &&
                    (any || std::find(origins.begin(), origins.end(), origin) != origins.end());
-    bool preflight = req.method == "OPTIONS" && !req.header("access-control-request-method").empty();
+    bool preflight =
+        req.method == "OPTIONS" && !req.header("access-control-request-method").empty();
     Response res;
     if (preflight) {
       req.route = "preflight";
@@ -74,7 +77,8 @@ Middleware cors_middleware(std::vector<std::string> allowed_origins) {
       res.set_header("Access-Control-Allow-Origin", origin);
       res.set_header("Vary", "Origin");
       res.set_header("Access-Control-Allow-Credentials", "true");
-      res.set_header("Access-Control-Expose-Headers", "X-Request-ID, X-Correlation-ID, Retry-After");
+      res.set_header("Access-Control-Expose-Headers",
+                     "X-Request-ID, X-Correlation-ID, Retry-After");
       if (preflight) {
         res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         res.set_header("Access-Control-Allow-Headers",

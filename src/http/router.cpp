@@ -23,9 +23,7 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-bool is_param(const std::string& s) {
-  return s.size() > 2 && s.front() == '{' && s.back() == '}';
-}
+bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
 
 }  // namespace
 
@@ -112,8 +110,7 @@ Response Router::recovering_dispatch(Request& request) const {
   } catch (...) {
     request.internal_error = "unknown exception";
   }
-  return error_response(500, "internal_error", "Internal server error", {},
-                        request.correlation_id);
+  return error_response(500, "internal_error", "Internal server error", {}, request.correlation_id);
 }
 
 void Router::use(Middleware middleware) {

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -111,17 +111,13 @@ Status Server::start() {
   std::string threads = std::to_string(options_.workers);
   std::string timeout = std::to_string(options_.request_timeout_ms);
   std::string keep_alive = std::to_string(options_.keep_alive_timeout_ms);
-  const char* opts[] = {"listening_ports",       ports.c_str(),
-                        "num_threads",           threads.c_str(),
-                        "enable_keep_alive",     "yes",
-                        "keep_alive_timeout_ms", keep_alive.c_str(),
-                        "request_timeout_ms",    timeout.c_str(),
-                        "tcp_nodelay",           "1",
-                        "decode_url",            "yes",
+  const char* opts[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+                        "enable_keep_alive", "yes", "keep_alive_timeout_ms", keep_alive.c_str(),
+                        "request_timeout_ms", timeout.c_str(), "tcp_nodelay", "1", "decode_url",
+                        "yes",
                         // CORS is our middleware's job; civetweb's own would answer
                         // preflights with "*" before our handler runs.
-                        "access_control_allow_origin", "",
-                        nullptr};
+                        "access_control_allow_origin", "", nullptr};
   mg_callbacks callbacks{};
   callbacks.http_error = &Server::on_http_error;
   ctx_ = mg_start(&callbacks, this, opts);
@@ -159,8 +155,8 @@ Request Server::read_request(mg_connection* conn) const {
                    [](unsigned char c) { return std::tolower(c); });
     req.headers[key] = ri->http_headers[i].value ? ri->http_headers[i].value : "";
   }
-  req.client_ip = resolve_client_ip(ri->remote_addr, req.header("x-forwarded-for"),
-                                    options_.trusted_proxies);
+  req.client_ip =
+      resolve_client_ip(ri->remote_addr, req.header("x-forwarded-for"), options_.trusted_proxies);
   req.correlation_id =
       correlation_id_for(req.header("x-request-id"), req.header("x-correlation-id"));
   read_body(conn, req);
@@ -229,8 +225,8 @@ int Server::on_http_error(mg_connection* conn, int status, const char* message) 
   Request req;
   req.method = "GET";
   Response res = error_response(status, status == 413 ? "payload_too_large" : "bad_request",
-                                message && *message ? "Malformed request" : status_text(status),
-                                {}, new_uuid());
+                                message && *message ? "Malformed request" : status_text(status), {},
+                                new_uuid());
   mg_disable_connection_keep_alive(conn);
   write_response(conn, req, res);
   return 0;

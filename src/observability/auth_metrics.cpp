@@ -49,7 +49,8 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
                            .Register(r)
                            .Add({})) {
   // Series that exist from the start, so dashboards and alerts see zeros, not gaps.
-  for (const char* outcome : {"success", "validation_error", "user_exists", "face_already_registered"}) {
+  for (const char* outcome :
+       {"success", "validation_error", "user_exists", "face_already_registered"}) {
     registrations_.Add({{"outcome", outcome}});
   }
   for (const char* mode : {"login", "verify"}) {
@@ -59,7 +60,8 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
   }
   liveness_.Add({{"result", "live"}});
   liveness_.Add({{"result", "spoof"}});
-  for (const char* group : {"register", "login", "default"}) rate_limit_hits_.Add({{"route", group}});
+  for (const char* group : {"register", "login", "default"})
+    rate_limit_hits_.Add({{"route", group}});
 }
 
 void AuthMetrics::registration(const std::string& outcome) {

@@ -2,14 +2,14 @@
 // services record outcomes without knowing prometheus-cpp. Thread-safe (prometheus-cpp).
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <cstdint>
+#include <string>
 
 namespace faceid::observability {
 

@@ -53,7 +53,6 @@ class Logger {
 using LoggerPtr = std::shared_ptr<Logger>;
 
 // Renders one log line (exposed for tests).
-std::string format_log_line(std::string_view level, std::string_view message,
-                            const Fields& fields);
+std::string format_log_line(std::string_view level, std::string_view message, const Fields& fields);
 
 }  // namespace faceid::observability

@@ -1,9 +1,9 @@
 // Prometheus registry and HTTP metrics.
 #include "observability/metrics.h"
 
-#include <chrono>
-
 #include <prometheus/text_serializer.h>
+
+#include <chrono>
 
 namespace faceid::observability {
 namespace {
@@ -28,9 +28,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      .Help("Start time of the process since the Unix epoch")
                      .Register(*registry_)
                      .Add({});
-  start_time_->Set(std::chrono::duration<double>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count());
+  start_time_->Set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 void Metrics::observe_request(const std::string& method, const std::string& route, int status,

@@ -89,16 +89,16 @@ bool SqliteStatement::is_null(int col) const {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   auto db = std::make_unique<SqliteDb>(raw);
   if (rc != SQLITE_OK) {
     return make_error("store_unavailable", "cannot open " + path + ": " + db->last_error());
   }
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA synchronous=NORMAL"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
     if (Status s = db->exec(pragma); !s) return s.error();
   }
   return db;
@@ -140,8 +140,8 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 Status SqliteTransaction::commit() {
-  if (done_) return begin_.ok() ? Status(make_error("store_error", "transaction finished"))
-                                : begin_;
+  if (done_)
+    return begin_.ok() ? Status(make_error("store_error", "transaction finished")) : begin_;
   Status s = db_.exec("COMMIT");
   done_ = s.ok();
   return s;

@@ -25,7 +25,9 @@ class SqliteStatement {
 
   // Binders use 1-based positions, like SQLite.
   SqliteStatement& bind(int pos, std::string_view text);
-  SqliteStatement& bind(int pos, const std::string& text) { return bind(pos, std::string_view(text)); }
+  SqliteStatement& bind(int pos, const std::string& text) {
+    return bind(pos, std::string_view(text));
+  }
   SqliteStatement& bind(int pos, const char* text) { return bind(pos, std::string_view(text)); }
   SqliteStatement& bind(int pos, std::int64_t value);
   SqliteStatement& bind(int pos, double value);

@@ -99,7 +99,8 @@ Result<std::vector<T>> query(SqliteDb& db, std::string_view sql, Bind bind, Read
 
 Result<std::int64_t> scalar(SqliteDb& db, std::string_view sql,
                             const std::function<void(SqliteStatement&)>& bind) {
-  auto rows = query<std::int64_t>(db, sql, bind, [](const SqliteStatement& s) { return s.int64(0); });
+  auto rows =
+      query<std::int64_t>(db, sql, bind, [](const SqliteStatement& s) { return s.int64(0); });
   if (!rows) return rows.error();
   return rows->empty() ? 0 : rows->front();
 }
@@ -136,9 +137,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   auto store = std::make_unique<SqliteStore>(std::move(*db));
   std::lock_guard lock(store->mu_);
   // The index is rebuilt only when the schema exists; migrate() rebuilds it otherwise.
-  auto has_schema = scalar(*store->db_,
-                           "SELECT count(*) FROM sqlite_master WHERE name='face_templates'",
-                           [](SqliteStatement&) {});
+  auto has_schema =
+      scalar(*store->db_, "SELECT count(*) FROM sqlite_master WHERE name='face_templates'",
+             [](SqliteStatement&) {});
   if (has_schema && *has_schema > 0) {
     if (Status s = store->rebuild_index(); !s) return s.error();
   }
@@ -212,8 +213,7 @@ Result<User> SqliteStore::create_user(const User& user, const FaceTemplate& firs
     if (*t) clashes.emplace_back(column);
   }
   if (!clashes.empty()) {
-    return make_error("user_exists", "A user with that username or email already exists",
-                      clashes);
+    return make_error("user_exists", "A user with that username or email already exists", clashes);
   }
   SqliteTransaction tx(*db_);
   if (!tx.begin_status()) return tx.begin_status().error();
@@ -300,8 +300,8 @@ Status SqliteStore::delete_user(const std::string& id) {
 Status SqliteStore::set_lock(const std::string& id, std::optional<TimePoint> locked_until,
                              TimePoint now) {
   std::lock_guard lock(mu_);
-  auto st = db_->prepare(
-      "UPDATE users SET is_locked = ?, locked_until = ?, updated_at = ? WHERE id = ?");
+  auto st =
+      db_->prepare("UPDATE users SET is_locked = ?, locked_until = ?, updated_at = ? WHERE id = ?");
   if (!st) return st.error();
   // Unlocking keeps the unlock instant in locked_until: failures before it are settled.
   st->bind(1, static_cast<std::int64_t>(locked_until.has_value()))
@@ -375,8 +375,8 @@ Status SqliteStore::record_login_success(const std::string& user_id, const std::
   std::lock_guard lock(mu_);
   SqliteTransaction tx(*db_);
   if (!tx.begin_status()) return tx.begin_status();
-  auto st = db_->prepare(
-      "INSERT INTO login_successes(user_id, ip, method, created_at) VALUES(?,?,?,?)");
+  auto st =
+      db_->prepare("INSERT INTO login_successes(user_id, ip, method, created_at) VALUES(?,?,?,?)");
   if (!st) return st.error();
   st->bind(1, user_id).bind(2, ip).bind(3, method).bind(4, format_time(now));
   if (Status s = st->run(); !s) return s;
@@ -440,15 +440,13 @@ Result<std::vector<LoginAttempt>> SqliteStore::failed_attempts_since(TimePoint s
 Result<SuspiciousActivity> SqliteStore::suspicious_activity(TimePoint since,
                                                             std::int64_t threshold) {
   std::lock_guard lock(mu_);
-  auto bind = [&](SqliteStatement& s) {
-    s.bind(1, format_time(since)).bind(2, threshold);
-  };
+  auto bind = [&](SqliteStatement& s) { s.bind(1, format_time(since)).bind(2, threshold); };
   auto read = [](const SqliteStatement& s) { return CountByKey{s.text(0), s.int64(1)}; };
-  auto ips = query<CountByKey>(
-      *db_,
-      "SELECT ip, count(*) AS n FROM failed_login_attempts WHERE created_at >= ? "
-      "GROUP BY ip HAVING n >= ? ORDER BY n DESC LIMIT 100",
-      bind, read);
+  auto ips =
+      query<CountByKey>(*db_,
+                        "SELECT ip, count(*) AS n FROM failed_login_attempts WHERE created_at >= ? "
+                        "GROUP BY ip HAVING n >= ? ORDER BY n DESC LIMIT 100",
+                        bind, read);
   if (!ips) return ips.error();
   auto accounts = query<CountByKey>(
       *db_,

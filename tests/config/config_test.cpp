@@ -108,18 +108,19 @@ TEST_P(BadValueTest, FailsNamingTheVariable) {
 
 INSTANTIATE_TEST_SUITE_P(
     Config, BadValueTest,
-    testing::Values(BadValue{"PORT", "80a"}, BadValue{"PORT", "70000"},
-                    BadValue{"WORKERS", "0"}, BadValue{"FACE_RECOGNITION_TOLERANCE", "abc"},
-                    BadValue{"FACE_RECOGNITION_TOLERANCE", "5"},
-                    BadValue{"FACE_DETECTION_MODEL", "mtcnn"}, BadValue{"LIVENESS_ENABLED", "maybe"},
-                    BadValue{"LIVENESS_THRESHOLD", "1.5"}, BadValue{"RATE_LIMIT_LOGIN", "ten/minute"},
-                    BadValue{"RATE_LIMIT_REGISTER", "5/fortnight"}, BadValue{"ENVIRONMENT", "staging"},
-                    BadValue{"LOG_LEVEL", "loud"}, BadValue{"ALGORITHM", "RS256"},
-                    BadValue{"MAX_UPLOAD_MB", "-1"}, BadValue{"ACCESS_TOKEN_EXPIRE_MINUTES", ""},
-                    BadValue{"MAX_FAILED_LOGIN_ATTEMPTS", "1e3"}, BadValue{"AUTH_MODE", "pin"}));
+    testing::Values(
+        BadValue{"PORT", "80a"}, BadValue{"PORT", "70000"}, BadValue{"WORKERS", "0"},
+        BadValue{"FACE_RECOGNITION_TOLERANCE", "abc"}, BadValue{"FACE_RECOGNITION_TOLERANCE", "5"},
+        BadValue{"FACE_DETECTION_MODEL", "mtcnn"}, BadValue{"LIVENESS_ENABLED", "maybe"},
+        BadValue{"LIVENESS_THRESHOLD", "1.5"}, BadValue{"RATE_LIMIT_LOGIN", "ten/minute"},
+        BadValue{"RATE_LIMIT_REGISTER", "5/fortnight"}, BadValue{"ENVIRONMENT", "staging"},
+        BadValue{"LOG_LEVEL", "loud"}, BadValue{"ALGORITHM", "RS256"},
+        BadValue{"MAX_UPLOAD_MB", "-1"}, BadValue{"ACCESS_TOKEN_EXPIRE_MINUTES", ""},
+        BadValue{"MAX_FAILED_LOGIN_ATTEMPTS", "1e3"}, BadValue{"AUTH_MODE", "pin"}));
 
 TEST(ConfigTest, ProductionRefusesMissingDefaultOrShortSecret) {
-  for (const char* secret : {"", "changeme", "short-secret", "your-secret-key-change-in-production"}) {
+  for (const char* secret :
+       {"", "changeme", "short-secret", "your-secret-key-change-in-production"}) {
     auto c = load({{"ENVIRONMENT", "production"}, {"SECRET_KEY", secret}});
     ASSERT_FALSE(c.ok()) << secret;
     EXPECT_NE(c.error().message.find("SECRET_KEY"), std::string::npos);
@@ -140,7 +141,8 @@ TEST(ConfigTest, DevelopmentGeneratesARandomSecretAndWarns) {
 }
 
 TEST(ConfigTest, EnvironmentWinsOverDotenv) {
-  auto c = load({{"PORT", "9001"}, {"SECRET_KEY", kGoodSecret}}, {{"PORT", "9002"}, {"WORKERS", "5"}});
+  auto c =
+      load({{"PORT", "9001"}, {"SECRET_KEY", kGoodSecret}}, {{"PORT", "9002"}, {"WORKERS", "5"}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->port, 9001);
   EXPECT_EQ(c->workers, 5);

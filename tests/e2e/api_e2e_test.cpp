@@ -1,7 +1,6 @@
 // End-to-end tests of the accounts and face-authentication API on the embedded default:
 // the real binary, real models, real photos.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <atomic>
@@ -85,9 +84,9 @@ TEST_F(ApiTest, SameFaceUnderANewUsernameIs409) {
 }
 
 TEST_F(ApiTest, BadFieldsAre422ListingEachField) {
-  auto r = c().post_multipart("/api/v1/auth/register", {{"username", "x!"},
-                                                        {"email", "not-an-email"},
-                                                        {"password", "password"}});
+  auto r =
+      c().post_multipart("/api/v1/auth/register",
+                         {{"username", "x!"}, {"email", "not-an-email"}, {"password", "password"}});
   ASSERT_EQ(r.status, 422) << r.body;
   auto j = r.json();
   EXPECT_EQ(j["error"]["code"], "validation_error");
@@ -258,11 +257,10 @@ TEST_F(ApiTest, ProductMetricsAreExposedAndValid) {
   login(c(), photo("obama_2.jpg"));
   login(c(), photo("biden_1.jpg"));
   auto m = c().get("/metrics").body;
-  for (const char* name :
-       {"faceid_registration_attempts_total", "faceid_login_attempts_total",
-        "faceid_liveness_checks_total", "faceid_face_match_latency_seconds",
-        "faceid_vector_search_duration_seconds", "faceid_rate_limit_hits_total",
-        "faceid_active_users_total", "faceid_locked_accounts_total"}) {
+  for (const char* name : {"faceid_registration_attempts_total", "faceid_login_attempts_total",
+                           "faceid_liveness_checks_total", "faceid_face_match_latency_seconds",
+                           "faceid_vector_search_duration_seconds", "faceid_rate_limit_hits_total",
+                           "faceid_active_users_total", "faceid_locked_accounts_total"}) {
     EXPECT_NE(m.find(std::string("# TYPE ") + name), std::string::npos) << name;
   }
   EXPECT_NE(m.find("faceid_login_attempts_total{mode=\"login\",outcome=\"success\"} 1"),
@@ -290,9 +288,11 @@ TEST_F(ApiTest, LogsHoldNoPasswordsTokensOrEmbeddings) {
 }
 
 TEST_F(ApiTest, ConcurrentRegistrationsAndLoginsLoseNothing) {
-  const std::vector<std::pair<std::string, std::string>> people = {
-      {"obama", "obama"}, {"biden", "biden"}, {"kit", "kit_harington"},
-      {"rose", "rose_leslie"}, {"alex", "alex_lacamoire"}};
+  const std::vector<std::pair<std::string, std::string>> people = {{"obama", "obama"},
+                                                                   {"biden", "biden"},
+                                                                   {"kit", "kit_harington"},
+                                                                   {"rose", "rose_leslie"},
+                                                                   {"alex", "alex_lacamoire"}};
   // 16 concurrent registrations: each person once under its own name, plus 11 attempts to
   // register the same faces under other names (must all be refused, none half-written).
   std::vector<std::future<int>> regs;
@@ -391,8 +391,8 @@ TEST(ApiLimitsTest, EleventhLoginInAMinuteIs429WithRetryAfter) {
 }
 
 TEST(ApiLimitsTest, VerifyFailuresLockTheAccountWhichUnlocksByItself) {
-  ServerProcess server(recognition_env({{"MAX_FAILED_LOGIN_ATTEMPTS", "3"},
-                                        {"ACCOUNT_LOCK_MINUTES", "0.05"}}));  // 3 seconds
+  ServerProcess server(recognition_env(
+      {{"MAX_FAILED_LOGIN_ATTEMPTS", "3"}, {"ACCOUNT_LOCK_MINUTES", "0.05"}}));  // 3 seconds
   ASSERT_TRUE(server.running()) << server.output();
   HttpClient c(server.base_url());
   ASSERT_EQ(register_user(c, "obama", photo("obama_1.jpg")).status, 201);
@@ -427,14 +427,14 @@ TEST(ApiLimitsTest, AdminUnlockEndsALockEarly) {
   verify(c, "biden", photo("obama_3.jpg"));
   verify(c, "biden", photo("obama_4.jpg"));
   EXPECT_EQ(verify(c, "biden", photo("biden_2.jpg")).status, 401);  // locked
-  auto unlock = c.post("/api/v1/admin/users/" + biden_id + "/unlock", "", "application/json",
-                       bearer(admin));
+  auto unlock =
+      c.post("/api/v1/admin/users/" + biden_id + "/unlock", "", "application/json", bearer(admin));
   ASSERT_EQ(unlock.status, 200) << unlock.body;
   EXPECT_FALSE(unlock.json()["user"]["is_locked"].get<bool>());
   EXPECT_EQ(verify(c, "biden", photo("biden_2.jpg")).status, 200);
-  EXPECT_EQ(c.post("/api/v1/admin/users/no-such-id/unlock", "", "application/json", bearer(admin))
-                .status,
-            404);
+  EXPECT_EQ(
+      c.post("/api/v1/admin/users/no-such-id/unlock", "", "application/json", bearer(admin)).status,
+      404);
 }
 
 TEST(ApiLimitsTest, PasswordModeRequiresTheRightPassword) {
@@ -477,14 +477,15 @@ TEST(ApiLivenessTest, LiveCapturePassesAndAttackPhotosAreRefused) {
   auto ok = login(c, live_capture("live_none_silentface_image_T1.jpg"));
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_GE(ok.json()["liveness_score"].get<double>(), 0.7);
-  for (const char* attack : {"attack_print_silentface_image_F1.jpg",
-                             "attack_screen_silentface_image_F2.jpg",
-                             "attack_screen_hyperfas_fake_screen.png"}) {
+  for (const char* attack :
+       {"attack_print_silentface_image_F1.jpg", "attack_screen_silentface_image_F2.jpg",
+        "attack_screen_hyperfas_fake_screen.png"}) {
     auto r = login(c, live_capture(attack));
     EXPECT_EQ(r.status, 401) << attack;
     EXPECT_EQ(r.json()["error"]["code"], "liveness_failed") << attack;
   }
-  auto spoof_reg = register_user(c, "spoofer", live_capture("attack_print_silentface_image_F1.jpg"));
+  auto spoof_reg =
+      register_user(c, "spoofer", live_capture("attack_print_silentface_image_F1.jpg"));
   EXPECT_EQ(spoof_reg.status, 401);
   EXPECT_EQ(spoof_reg.json()["error"]["code"], "liveness_failed");
   EXPECT_NE(c.get("/metrics").body.find("faceid_liveness_checks_total{result=\"spoof\"}"),

@@ -1,8 +1,7 @@
 // End-to-end: the real `faceid serve` binary over HTTP. Operations endpoints, error shape,
 // body limits, correlation ids in responses and logs, config refusal, migrations CLI.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,8 +68,9 @@ TEST_F(FoundationTest, MetricsPassPromtoolAndCountRequestsByRouteTemplate) {
   auto r = c.get("/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/plain"), std::string::npos);
-  EXPECT_NE(r.body.find("faceid_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find("faceid_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}"),
+      std::string::npos);
   EXPECT_NE(r.body.find("route=\"unmatched\",status=\"404\""), std::string::npos);
   EXPECT_NE(r.body.find("faceid_http_request_duration_seconds_bucket"), std::string::npos);
   // The raw path never becomes a label (bounded cardinality).
@@ -153,9 +153,9 @@ TEST_F(FoundationTest, CorsAllowsConfiguredOriginOnly) {
   EXPECT_EQ(ok.header("access-control-allow-origin"), "http://app.test");
   auto bad = client().get("/health", {{"Origin", "http://evil.test"}});
   EXPECT_EQ(bad.header("access-control-allow-origin"), "");
-  auto pre = client().request("OPTIONS", "/api/v1/auth/login",
-                              {{"Origin", "http://app.test"},
-                               {"Access-Control-Request-Method", "POST"}});
+  auto pre =
+      client().request("OPTIONS", "/api/v1/auth/login",
+                       {{"Origin", "http://app.test"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(pre.status, 204);
 }
 

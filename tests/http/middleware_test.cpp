@@ -2,6 +2,7 @@
 #include "http/middleware.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "http/correlation_id.h"

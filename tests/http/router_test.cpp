@@ -2,6 +2,7 @@
 #include "http/router.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "http/error_response.h"

@@ -31,7 +31,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-HttpClient::HttpClient(std::string base_url) : base_(std::move(base_url)), curl_(curl_easy_init()) {}
+HttpClient::HttpClient(std::string base_url)
+    : base_(std::move(base_url)), curl_(curl_easy_init()) {}
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 

@@ -2,11 +2,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace faceid::testing {
 
@@ -42,8 +41,8 @@ class HttpClient {
 
   HttpResult get(const std::string& path, const Headers& headers = {});
   HttpResult del(const std::string& path, const Headers& headers = {});
-  HttpResult post(const std::string& path, const std::string& body,
-                  const std::string& content_type, const Headers& headers = {});
+  HttpResult post(const std::string& path, const std::string& body, const std::string& content_type,
+                  const Headers& headers = {});
   HttpResult post_json(const std::string& path, const nlohmann::json& body,
                        const Headers& headers = {});
   HttpResult post_multipart(const std::string& path, const std::vector<Part>& parts,

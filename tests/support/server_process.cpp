@@ -92,8 +92,7 @@ Env base_env(const TempDir& dir, const Env& extra) {
   return env;
 }
 
-RunResult run_faceid(const std::vector<std::string>& args, const Env& env,
-                     const std::string& cwd) {
+RunResult run_faceid(const std::vector<std::string>& args, const Env& env, const std::string& cwd) {
   TempDir scratch;
   std::string out = scratch.file("out.txt");
   pid_t pid = spawn(args, env, cwd, out);
