@@ -105,6 +105,36 @@ Result<std::int64_t> scalar(SqliteDb& db, std::string_view sql,
   return rows->empty() ? 0 : rows->front();
 }
 
+// INSERT of one template row; returns its id.
+Result<std::int64_t> insert_template(SqliteDb& db, const FaceTemplate& t) {
+  auto st = db.prepare(
+      "INSERT INTO face_templates(user_id, embedding, model_version, quality, created_at) "
+      "VALUES(?,?,?,?,?)");
+  if (!st) return st.error();
+  std::string blob = embedding_blob(t.embedding);
+  st->bind(1, t.user_id)
+      .bind_blob(2, blob.data(), blob.size())
+      .bind(3, t.model_version)
+      .bind(4, t.quality)
+      .bind(5, format_time(t.created_at));
+  if (Status s = st->run(); !s) return s.error();
+  return db.last_insert_rowid();
+}
+
+Status insert_token(SqliteDb& db, const RefreshTokenRecord& t) {
+  auto st = db.prepare(
+      "INSERT INTO refresh_tokens(jti, user_id, family_id, token_hash, expires_at, created_at) "
+      "VALUES(?,?,?,?,?,?)");
+  if (!st) return st.error();
+  st->bind(1, t.jti)
+      .bind(2, t.user_id)
+      .bind(3, t.family_id)
+      .bind(4, t.token_hash)
+      .bind(5, format_time(t.expires_at))
+      .bind(6, format_time(t.created_at));
+  return st->run();
+}
+
 Status apply_migration(SqliteDb& db, const Migration& m) {
   SqliteTransaction tx(db);
   if (!tx.begin_status()) return tx.begin_status();
@@ -237,21 +267,13 @@ Result<User> SqliteStore::create_user(const User& user, const FaceTemplate& firs
     }
     return s.error();
   }
-  auto tins = db_->prepare(
-      "INSERT INTO face_templates(user_id, embedding, model_version, quality, created_at) "
-      "VALUES(?,?,?,?,?)");
-  if (!tins) return tins.error();
-  std::string blob = embedding_blob(first_template.embedding);
-  tins->bind(1, user.id)
-      .bind_blob(2, blob.data(), blob.size())
-      .bind(3, first_template.model_version)
-      .bind(4, first_template.quality)
-      .bind(5, format_time(first_template.created_at));
-  if (Status s = tins->run(); !s) return s.error();
-  std::int64_t template_id = db_->last_insert_rowid();
+  FaceTemplate first = first_template;
+  first.user_id = user.id;
+  auto template_id = insert_template(*db_, first);
+  if (!template_id) return template_id.error();
   if (Status s = tx.commit(); !s) return s.error();
   if (user.is_active) {
-    if (Status s = index_->add(template_id, user.id, first_template.embedding); !s) {
+    if (Status s = index_->add(*template_id, user.id, first_template.embedding); !s) {
       return s.error();
     }
   }
@@ -343,19 +365,10 @@ Result<FaceTemplate> SqliteStore::add_template(const FaceTemplate& tmpl, int max
     return make_error("too_many_templates",
                       "At most " + std::to_string(max_templates) + " face templates per account");
   }
-  auto st = db_->prepare(
-      "INSERT INTO face_templates(user_id, embedding, model_version, quality, created_at) "
-      "VALUES(?,?,?,?,?)");
-  if (!st) return st.error();
-  std::string blob = embedding_blob(tmpl.embedding);
-  st->bind(1, tmpl.user_id)
-      .bind_blob(2, blob.data(), blob.size())
-      .bind(3, tmpl.model_version)
-      .bind(4, tmpl.quality)
-      .bind(5, format_time(tmpl.created_at));
-  if (Status s = st->run(); !s) return s.error();
+  auto id = insert_template(*db_, tmpl);
+  if (!id) return id.error();
   FaceTemplate out = tmpl;
-  out.id = db_->last_insert_rowid();
+  out.id = *id;
   if (Status s = tx.commit(); !s) return s.error();
   if (Status s = index_->add(out.id, out.user_id, out.embedding); !s) return s.error();
   return out;
@@ -496,17 +509,7 @@ Result<std::int64_t> SqliteStore::purge_failed_attempts(TimePoint before) {
 
 Status SqliteStore::insert_refresh_token(const RefreshTokenRecord& t) {
   std::lock_guard lock(mu_);
-  auto st = db_->prepare(
-      "INSERT INTO refresh_tokens(jti, user_id, family_id, token_hash, expires_at, created_at) "
-      "VALUES(?,?,?,?,?,?)");
-  if (!st) return st.error();
-  st->bind(1, t.jti)
-      .bind(2, t.user_id)
-      .bind(3, t.family_id)
-      .bind(4, t.token_hash)
-      .bind(5, format_time(t.expires_at))
-      .bind(6, format_time(t.created_at));
-  return st->run();
+  return insert_token(*db_, t);
 }
 
 Result<std::optional<RefreshTokenRecord>> SqliteStore::find_refresh_token(const std::string& jti) {
@@ -533,17 +536,7 @@ Result<bool> SqliteStore::rotate_refresh_token(const std::string& old_jti,
   up->bind(1, format_time(now)).bind(2, next.jti).bind(3, old_jti);
   if (Status s = up->run(); !s) return s.error();
   if (db_->changes() == 0) return false;  // already revoked: a reuse, change nothing
-  auto ins = db_->prepare(
-      "INSERT INTO refresh_tokens(jti, user_id, family_id, token_hash, expires_at, created_at) "
-      "VALUES(?,?,?,?,?,?)");
-  if (!ins) return ins.error();
-  ins->bind(1, next.jti)
-      .bind(2, next.user_id)
-      .bind(3, next.family_id)
-      .bind(4, next.token_hash)
-      .bind(5, format_time(next.expires_at))
-      .bind(6, format_time(next.created_at));
-  if (Status s = ins->run(); !s) return s.error();
+  if (Status s = insert_token(*db_, next); !s) return s.error();
   if (Status s = tx.commit(); !s) return s.error();
   return true;
 }
