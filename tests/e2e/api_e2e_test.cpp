@@ -320,9 +320,12 @@ TEST_F(ApiTest, ConcurrentRegistrationsAndLoginsLoseNothing) {
                              : "status " + std::to_string(r.status);
     }));
   }
+  // Whichever registration of a face won the race owns it ("kit" or "kit_dup7"): each login
+  // must find the account of the right person.
   for (int i = 0; i < 16; ++i) {
-    EXPECT_EQ(logins[static_cast<std::size_t>(i)].get(),
-              people[static_cast<std::size_t>(i) % people.size()].first);
+    std::string who = logins[static_cast<std::size_t>(i)].get();
+    const std::string& person = people[static_cast<std::size_t>(i) % people.size()].first;
+    EXPECT_TRUE(who == person || who.rfind(person + "_dup", 0) == 0) << who << " for " << person;
   }
 }
 
