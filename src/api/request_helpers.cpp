@@ -89,4 +89,17 @@ nlohmann::json full_user(const store::User& u, TimePoint now) {
   return j;
 }
 
+nlohmann::json attempt_json(const store::LoginAttempt& a) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  return {{"id", a.id},
+          {"user_id", opt(a.user_id)},
+          {"username_tried", opt(a.username_tried)},
+          {"ip", a.ip},
+          {"user_agent", a.user_agent},
+          {"reason", a.reason},
+          {"confidence_score", opt(a.confidence_score)},
+          {"liveness_score", opt(a.liveness_score)},
+          {"created_at", iso_time(a.created_at)}};
+}
+
 }  // namespace faceid::api

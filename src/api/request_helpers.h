@@ -34,5 +34,7 @@ nlohmann::json optional_time(const std::optional<TimePoint>& t);
 nlohmann::json public_user(const store::User& u);
 // public_user plus account state, for the account owner and admins.
 nlohmann::json full_user(const store::User& u, TimePoint now);
+// A failed-attempt record as admins and the account's export see it.
+nlohmann::json attempt_json(const store::LoginAttempt& a);
 
 }  // namespace faceid::api

@@ -8,6 +8,8 @@
 namespace faceid::api {
 namespace {
 
+constexpr int kMaxExportedAttempts = 1000;
+
 nlohmann::json template_json(const store::FaceTemplate& t, bool with_embedding) {
   nlohmann::json j = {{"id", t.id},
                       {"model_version", t.model_version},
@@ -57,8 +59,13 @@ http::Response export_me(const ApiContext& ctx, http::Request& req) {
   if (!templates) return error_for(templates.error(), req);
   nlohmann::json faces = nlohmann::json::array();
   for (const auto& t : *templates) faces.push_back(template_json(t, with_embeddings));
+  auto attempts = ctx.auth.store.failed_attempts_for_user(user->id, kMaxExportedAttempts);
+  if (!attempts) return error_for(attempts.error(), req);
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& a : *attempts) failed.push_back(attempt_json(a));
   return json_response(200, {{"user", full_user(*user, ctx.auth.clock.now())},
                              {"face_templates", faces},
+                             {"failed_login_attempts", failed},
                              {"exported_at", iso_time(ctx.auth.clock.now())}});
 }
 

@@ -68,6 +68,24 @@ FaceTemplate read_template(const SqliteStatement& st) {
   return t;
 }
 
+constexpr const char* kAttemptSelect =
+    "SELECT id, user_id, username_tried, ip, user_agent, reason, confidence_score, "
+    "liveness_score, created_at FROM failed_login_attempts";
+
+LoginAttempt read_attempt(const SqliteStatement& s) {
+  LoginAttempt a;
+  a.id = s.int64(0);
+  a.user_id = s.optional_text(1);
+  a.username_tried = s.optional_text(2);
+  a.ip = s.text(3);
+  a.user_agent = s.text(4);
+  a.reason = s.text(5);
+  a.confidence_score = s.optional_real(6);
+  a.liveness_score = s.optional_real(7);
+  a.created_at = time_or_epoch(s.text(8));
+  return a;
+}
+
 RefreshTokenRecord read_token(const SqliteStatement& st) {
   RefreshTokenRecord r;
   r.jti = st.text(0);
@@ -429,25 +447,22 @@ Result<std::vector<LoginAttempt>> SqliteStore::failed_attempts_since(TimePoint s
   std::lock_guard lock(mu_);
   return query<LoginAttempt>(
       *db_,
-      "SELECT id, user_id, username_tried, ip, user_agent, reason, confidence_score, "
-      "liveness_score, created_at FROM failed_login_attempts WHERE created_at >= ? "
-      "ORDER BY created_at DESC, id DESC LIMIT ?",
+      std::string(kAttemptSelect) +
+          " WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
       [&](SqliteStatement& s) {
         s.bind(1, format_time(since)).bind(2, static_cast<std::int64_t>(limit));
       },
-      [](const SqliteStatement& s) {
-        LoginAttempt a;
-        a.id = s.int64(0);
-        a.user_id = s.optional_text(1);
-        a.username_tried = s.optional_text(2);
-        a.ip = s.text(3);
-        a.user_agent = s.text(4);
-        a.reason = s.text(5);
-        a.confidence_score = s.optional_real(6);
-        a.liveness_score = s.optional_real(7);
-        a.created_at = time_or_epoch(s.text(8));
-        return a;
-      });
+      read_attempt);
+}
+
+Result<std::vector<LoginAttempt>> SqliteStore::failed_attempts_for_user(const std::string& user_id,
+                                                                        int limit) {
+  std::lock_guard lock(mu_);
+  return query<LoginAttempt>(
+      *db_,
+      std::string(kAttemptSelect) + " WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+      [&](SqliteStatement& s) { s.bind(1, user_id).bind(2, static_cast<std::int64_t>(limit)); },
+      read_attempt);
 }
 
 Result<SuspiciousActivity> SqliteStore::suspicious_activity(TimePoint since,

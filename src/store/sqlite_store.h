@@ -44,6 +44,8 @@ class SqliteStore final : public Store {
   Result<std::int64_t> count_failures_for_user(const std::string& user_id,
                                                TimePoint since) override;
   Result<std::vector<LoginAttempt>> failed_attempts_since(TimePoint since, int limit) override;
+  Result<std::vector<LoginAttempt>> failed_attempts_for_user(const std::string& user_id,
+                                                             int limit) override;
   Result<SuspiciousActivity> suspicious_activity(TimePoint since, std::int64_t threshold) override;
   Result<PeriodStats> login_stats(TimePoint since) override;
   Result<StoreSummary> summary(TimePoint now) override;

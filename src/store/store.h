@@ -51,6 +51,9 @@ class Store {
   virtual Result<std::int64_t> count_failures_for_user(const std::string& user_id,
                                                        TimePoint since) = 0;
   virtual Result<std::vector<LoginAttempt>> failed_attempts_since(TimePoint since, int limit) = 0;
+  // The newest failed attempts naming one account (personal-data export).
+  virtual Result<std::vector<LoginAttempt>> failed_attempts_for_user(const std::string& user_id,
+                                                                     int limit) = 0;
   virtual Result<SuspiciousActivity> suspicious_activity(TimePoint since,
                                                          std::int64_t threshold) = 0;
   virtual Result<PeriodStats> login_stats(TimePoint since) = 0;

@@ -186,10 +186,13 @@ TEST_F(ApiTest, AddFaceAcceptsTheSamePersonOnlyUpToFive) {
 
 TEST_F(ApiTest, ExportHasPersonalDataAndEmbeddingsOnlyOnRequest) {
   ASSERT_EQ(register_user(c(), "obama", photo("obama_1.jpg")).status, 201);
+  ASSERT_EQ(verify(c(), "obama", photo("biden_1.jpg")).status, 401);  // a record naming obama
   std::string access = login(c(), photo("obama_2.jpg")).json()["access_token"];
   auto plain = c().get("/api/v1/users/me/export", bearer(access));
   ASSERT_EQ(plain.status, 200);
   EXPECT_EQ(plain.json()["user"]["username"], "obama");
+  ASSERT_EQ(plain.json()["failed_login_attempts"].size(), 1u);
+  EXPECT_EQ(plain.json()["failed_login_attempts"][0]["reason"], "no_match");
   EXPECT_FALSE(plain.json()["face_templates"][0].contains("embedding"));
   auto full = c().get("/api/v1/users/me/export?include_embeddings=true", bearer(access));
   EXPECT_EQ(full.json()["face_templates"][0]["embedding"].size(), 128u);
