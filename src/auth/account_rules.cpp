@@ -34,7 +34,7 @@ std::string check_username(std::string_view u) {
 }
 
 std::string check_email(std::string_view e) {
-  const std::string msg = "must be a valid email address";
+  static constexpr const char* msg = "must be a valid email address";
   if (e.size() > kMaxEmail) return msg;
   auto at = e.find('@');
   if (at == std::string_view::npos || at == 0 || e.find('@', at + 1) != std::string_view::npos) {

@@ -10,7 +10,7 @@ RetentionTask::RetentionTask(store::Store& store, const Clock& clock, std::chron
       retention_(retention),
       interval_(interval),
       logger_(std::move(logger)),
-      thread_([this](std::stop_token st) { loop(st); }) {}
+      thread_([this](const std::stop_token& st) { loop(st); }) {}
 
 RetentionTask::~RetentionTask() {
   thread_.request_stop();
@@ -28,7 +28,7 @@ Result<std::int64_t> RetentionTask::run_once() {
   return removed;
 }
 
-void RetentionTask::loop(std::stop_token stop) {
+void RetentionTask::loop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     run_once();
     std::unique_lock lock(mu_);

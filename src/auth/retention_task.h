@@ -25,7 +25,7 @@ class RetentionTask {
   Result<std::int64_t> run_once();
 
  private:
-  void loop(std::stop_token stop);
+  void loop(const std::stop_token& stop);
 
   store::Store& store_;
   const Clock& clock_;

@@ -224,6 +224,8 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
     w->embedder = last ? std::move(*embedder) : (*embedder)->clone();
     w->liveness = last ? std::move(*liveness) : (*liveness)->clone();
     if (liveness_detector) {
+      // Moved from only in the last pass, after every clone.
+      // NOLINTNEXTLINE(bugprone-use-after-move)
       w->liveness_detector = last ? std::move(liveness_detector) : liveness_detector->clone();
     }
     workers.push_back(std::move(w));

@@ -28,7 +28,7 @@ constexpr double kTileMinScale = 2.0;
 
 class RfbDetector final : public FaceDetector {
  public:
-  explicit RfbDetector(cv::dnn::Net net) : net_(std::move(net)) {}
+  explicit RfbDetector(const cv::dnn::Net& net) : net_(net) {}  // Net copies share weights
 
   std::vector<Detection> detect(const cv::Mat& bgr, const DetectOptions& options) override {
     std::vector<Detection> found =
@@ -77,7 +77,7 @@ class RfbDetector final : public FaceDetector {
     const auto* s = scores.ptr<float>();
     const auto* b = boxes.ptr<float>();
     std::vector<Detection> found;
-    for (int i = 0; i < priors; ++i) {
+    for (std::ptrdiff_t i = 0; i < priors; ++i) {
       const float score = s[2 * i + 1];
       if (score < kRfbMinScore) continue;
       const float x0 = std::clamp(b[4 * i], 0.f, 1.f) * roi.width + roi.x;

@@ -175,7 +175,8 @@ bool png_read_pixels(PngHandle& h, png_bytep* row_pointers) {
   png_set_bgr(h.png);
   png_set_interlace_handling(h.png);
   png_read_update_info(h.png, h.info);
-  if (png_get_rowbytes(h.png, h.info) != png_get_image_width(h.png, h.info) * 3) {
+  if (png_get_rowbytes(h.png, h.info) !=
+      static_cast<png_size_t>(png_get_image_width(h.png, h.info)) * 3) {
     png_error(h.png, "unexpected PNG row size after conversion");
   }
   png_read_image(h.png, row_pointers);

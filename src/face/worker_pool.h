@@ -16,7 +16,7 @@ class WorkerPool {
   class Lease {
    public:
     Lease(WorkerPool* pool, std::unique_ptr<T> item) : pool_(pool), item_(std::move(item)) {}
-    Lease(Lease&&) = default;
+    Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
       if (item_) pool_->release(std::move(item_));

@@ -141,17 +141,23 @@ struct HnswFaceIndex::Impl {
     ++deleted;
   }
 
+  // Bitwise identity is what is meant: the same stored vector (NaN/inf never get here).
+  static bool same_bits(const void* stored, const Vector128& v) {
+    // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
+    return std::memcmp(stored, v.data(), sizeof(Vector128)) == 0;
+  }
+
   // True when the template was handled without a new node (unchanged, or revived).
   bool add_in_place(std::int64_t template_id, std::string_view user_id, const Vector128& v) {
     if (auto it = by_template.find(template_id); it != by_template.end()) {
       const std::size_t label = it->second;
-      const bool same_vector = std::memcmp(graph->vector(label), v.data(), sizeof(Vector128)) == 0;
+      const bool same_vector = same_bits(graph->vector(label), v);
       if (same_vector && *nodes[label].user_id == user_id) return true;
       remove_locked(label);  // changed: retire the old node, insert a new one
     }
     if (auto it = tombstones.find(template_id); it != tombstones.end()) {
       const std::size_t label = it->second;
-      if (std::memcmp(graph->vector(label), v.data(), sizeof(Vector128)) == 0) {
+      if (same_bits(graph->vector(label), v)) {
         graph->hnsw.unmarkDelete(label);
         tombstones.erase(it);
         --deleted;
@@ -280,7 +286,7 @@ HnswFaceIndex::HnswFaceIndex(HnswFaceIndexOptions options)
 
 HnswFaceIndex::~HnswFaceIndex() = default;
 
-Status HnswFaceIndex::add(std::int64_t template_id, std::string user_id,
+Status HnswFaceIndex::add(std::int64_t template_id, const std::string& user_id,
                           const Vector128& embedding) {
   if (!all_finite(embedding)) return invalid_embedding();
   auto lock = impl_->mu.write();

@@ -71,7 +71,7 @@ class HnswFaceIndex {
   // just revives its old graph node; anything else gets a new node (updating a node in place
   // through hnswlib measurably hurt recall). Capacity doubles as needed.
   // Errors: "invalid_embedding" (NaN or infinite component), "index_error" (allocation).
-  Status add(std::int64_t template_id, std::string user_id, const Vector128& embedding);
+  Status add(std::int64_t template_id, const std::string& user_id, const Vector128& embedding);
 
   // Bulk load (start-up rebuild, benchmarks): same result as add() per entry, but reserves
   // capacity once and inserts new templates on options.build_threads threads. Holds the write
