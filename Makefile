@@ -46,7 +46,7 @@ fmt:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
 lint: configure
-	@git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+	@git ls-files "src/*.cpp" | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
