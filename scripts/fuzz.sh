@@ -4,6 +4,8 @@
 # the fuzzer finds a crash; the reproducer is left in build-fuzz/artifacts/.
 #   scripts/fuzz.sh 60        # the short run of `make test`
 #   scripts/fuzz.sh 3600      # a longer campaign; the corpus in build-fuzz/corpus persists
+# FUZZ_SEED and FUZZ_RUNS pin the mutation sequence and its length (make test does, so that a
+# CI run is reproducible rather than a lottery; longer campaigns explore freely).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
@@ -60,7 +62,8 @@ echo "fuzz: image_decoder_fuzzer for ${run}s (build took ${elapsed}s)"
 # A small ASan quarantine keeps RSS well under the limit with multi-megabyte images.
 ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32} \
 "$build/image_decoder_fuzzer" "$corpus" -dict=fuzz/image.dict -max_total_time="$run" \
-  -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+  -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
+  ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
   -artifact_prefix="$build/artifacts/" 2>"$build/last-run.log" || {
   status=$?
   tail -n 60 "$build/last-run.log"

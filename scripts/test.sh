@@ -19,7 +19,8 @@ failed=${failed:-0}
 
 fuzz_status=0
 if [ -z "${FACEID_SKIP_FUZZ:-}" ] && [ -x scripts/fuzz.sh ]; then
-  scripts/fuzz.sh "${FUZZ_SECONDS:-60}" || fuzz_status=$?
+  FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_RUNS=${FUZZ_RUNS:-1000000} scripts/fuzz.sh "${FUZZ_SECONDS:-90}" ||
+    fuzz_status=$?
   total=$((total + 1))
   [ "$fuzz_status" -eq 0 ] || failed=$((failed + 1))
 fi
