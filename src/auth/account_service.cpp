@@ -6,12 +6,6 @@
 
 namespace faceid::auth {
 namespace {
-store::Vector128 to_vector(const face::Embedding& e) {
-  store::Vector128 v;
-  std::copy(e.begin(), e.end(), v.begin());
-  return v;
-}
-
 // Quality as one number in [0, 1] for the template row: detector confidence, discounted when
 // the gate flagged anything.
 double quality_score(const face::FaceResult& f) {
@@ -20,21 +14,16 @@ double quality_score(const face::FaceResult& f) {
 }  // namespace
 
 Result<face::FaceResult> AccountService::analyze_live_face(std::string_view image) {
-  const auto& s = ctx_.settings;
-  auto face = ctx_.engine.analyze_single(image, {.liveness = s.liveness_enabled});
+  auto face = ctx_.engine.analyze_single(image, {.liveness = ctx_.settings.liveness_enabled});
   if (!face) return face.error();
-  if (s.liveness_enabled) {
-    bool passed = face->liveness.value_or(0.0) >= s.liveness_threshold;
-    ctx_.metrics.liveness(passed);
-    if (!passed) return make_error("liveness_failed", "Liveness check failed: present a live face");
-  }
+  if (!liveness_passes(ctx_, *face)) return liveness_failed();
   return face;
 }
 
 Status AccountService::check_not_registered(const face::Embedding& e,
                                             const std::string& except_user) {
   if (!ctx_.settings.reject_duplicate_faces) return {};
-  auto hits = ctx_.store.search_faces(to_vector(e), ctx_.settings.search_candidates);
+  auto hits = ctx_.store.search_faces(e, ctx_.settings.search_candidates);
   if (!hits) return hits.error();
   for (const auto& h : *hits) {
     if (h.user_id != except_user && h.distance <= ctx_.settings.tolerance) {
@@ -85,7 +74,7 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   user.created_at = user.updated_at = now;
   store::FaceTemplate tmpl;
   tmpl.user_id = user.id;
-  tmpl.embedding = to_vector(face->embedding);
+  tmpl.embedding = face->embedding;
   tmpl.model_version = ctx_.engine.model_version();
   tmpl.quality = quality_score(*face);
   tmpl.created_at = now;
@@ -130,7 +119,7 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
   }
   store::FaceTemplate tmpl;
   tmpl.user_id = user_id;
-  tmpl.embedding = to_vector(face->embedding);
+  tmpl.embedding = face->embedding;
   tmpl.model_version = ctx_.engine.model_version();
   tmpl.quality = quality_score(*face);
   tmpl.created_at = ctx_.clock.now();

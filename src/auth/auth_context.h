@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 
 #include "auth/lockout_policy.h"
 #include "auth/token_service.h"
@@ -53,5 +54,21 @@ struct AuthContext {
 inline Error authentication_failed() {
   return make_error("authentication_failed", "Authentication failed");
 }
+
+inline Error liveness_failed() {
+  return make_error("liveness_failed", "Liveness check failed: present a live face");
+}
+
+// The liveness gate shared by enrolment and sign-in: true when liveness is off or the face
+// reaches the threshold; counts the check either way.
+inline bool liveness_passes(AuthContext& ctx, const face::FaceResult& face) {
+  if (!ctx.settings.liveness_enabled) return true;
+  bool passed = face.liveness.value_or(0.0) >= ctx.settings.liveness_threshold;
+  ctx.metrics.liveness(passed);
+  return passed;
+}
+
+// The store keeps the engine's embeddings as they are.
+static_assert(std::is_same_v<face::Embedding, store::Vector128>);
 
 }  // namespace faceid::auth

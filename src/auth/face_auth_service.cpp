@@ -16,12 +16,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-store::Vector128 to_vector(const face::Embedding& e) {
-  store::Vector128 v;
-  std::copy(e.begin(), e.end(), v.begin());
-  return v;
-}
-
 // Failure reasons recorded for the engine's error codes.
 std::string reason_for(const std::string& code) {
   if (code == "no_face_detected" || code == "multiple_faces" || code == "poor_image_quality") {
@@ -90,11 +84,10 @@ void FaceAuthService::record_rate_limited(const ClientInfo& client) {
   record_failure("rate_limit", std::nullopt, std::nullopt, std::nullopt, std::nullopt, client);
 }
 
-Result<FaceAuthService::Probe> FaceAuthService::analyze(std::string_view image, const char* mode,
-                                                        const ClientInfo& client,
-                                                        const std::optional<store::User>& named) {
-  const auto& s = ctx_.settings;
-  auto face = ctx_.engine.analyze_single(image, {.liveness = s.liveness_enabled});
+Result<face::FaceResult> FaceAuthService::analyze(std::string_view image, const char* mode,
+                                                  const ClientInfo& client,
+                                                  const std::optional<store::User>& named) {
+  auto face = ctx_.engine.analyze_single(image, {.liveness = ctx_.settings.liveness_enabled});
   std::optional<std::string> tried;
   if (named) tried = named->username;
   if (!face) {
@@ -102,17 +95,12 @@ Result<FaceAuthService::Probe> FaceAuthService::analyze(std::string_view image, 
     ctx_.metrics.login(mode, reason_for(face.error().code));
     return face.error();
   }
-  if (s.liveness_enabled) {
-    double live = face->liveness.value_or(0.0);
-    bool passed = live >= s.liveness_threshold;
-    ctx_.metrics.liveness(passed);
-    if (!passed) {
-      record_failure("liveness_failed", named, tried, std::nullopt, live, client);
-      ctx_.metrics.login(mode, "liveness_failed");
-      return make_error("liveness_failed", "Liveness check failed: present a live face");
-    }
+  if (!liveness_passes(ctx_, *face)) {
+    record_failure("liveness_failed", named, tried, std::nullopt, face->liveness, client);
+    ctx_.metrics.login(mode, "liveness_failed");
+    return liveness_failed();
   }
-  return Probe{std::move(*face)};
+  return face;
 }
 
 Result<AuthSuccess> FaceAuthService::succeed(const store::User& user, double distance,
@@ -144,7 +132,7 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
   auto probe = analyze(image, "login", client, std::nullopt);
   if (!probe) return probe.error();
   auto search_start = std::chrono::steady_clock::now();
-  auto hits = ctx_.store.search_faces(to_vector(probe->face.embedding), s.search_candidates);
+  auto hits = ctx_.store.search_faces(probe->embedding, s.search_candidates);
   ctx_.metrics.vector_search(seconds_since(search_start));
   if (!hits) return hits.error();
 
@@ -160,7 +148,7 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
   std::sort(ranked.begin(), ranked.end());
   ctx_.metrics.face_match_latency(seconds_since(started));
 
-  auto liveness = probe->face.liveness;
+  auto liveness = probe->liveness;
   if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
     record_failure("no_match", std::nullopt, std::nullopt,
                    ranked.empty()
@@ -208,7 +196,7 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
   // Unknown users go through the same work (face pipeline, password hash) as known ones.
   auto probe = analyze(image, "verify", client, user);
   if (!probe) return probe.error();
-  auto liveness = probe->face.liveness;
+  auto liveness = probe->liveness;
   if (s.verify_requires_password) {
     bool ok = verify_password(user ? user->password_hash : dummy_hash_, password.value_or(""));
     if (!ok || !user) {
@@ -226,7 +214,7 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
   if (!templates) return templates.error();
   float best_d = std::numeric_limits<float>::infinity();
   for (const auto& t : *templates) {
-    best_d = std::min(best_d, face::embedding_distance(probe->face.embedding, t.embedding));
+    best_d = std::min(best_d, face::embedding_distance(probe->embedding, t.embedding));
   }
   ctx_.metrics.face_match_latency(seconds_since(started));
   double conf = confidence_from_distance(best_d, s.tolerance);

@@ -35,11 +35,10 @@ class FaceAuthService {
   void record_rate_limited(const ClientInfo& client);
 
  private:
-  struct Probe {
-    face::FaceResult face;
-  };
-  Result<Probe> analyze(std::string_view image, const char* mode, const ClientInfo& client,
-                        const std::optional<store::User>& named);
+  // The engine plus the liveness gate; failures are recorded and counted here.
+  Result<face::FaceResult> analyze(std::string_view image, const char* mode,
+                                   const ClientInfo& client,
+                                   const std::optional<store::User>& named);
   void record_failure(const std::string& reason, const std::optional<store::User>& user,
                       const std::optional<std::string>& username_tried,
                       std::optional<double> confidence, std::optional<double> liveness,

@@ -76,7 +76,7 @@ Result<bool> parse_bool(std::string_view name, const std::string& v) {
 }
 
 Result<std::string> parse_choice(std::string_view name, const std::string& v,
-                                 std::initializer_list<std::string_view> choices) {
+                                 const std::vector<std::string_view>& choices) {
   std::string l = lower(v);
   std::string list;
   for (auto c : choices) {
@@ -163,19 +163,13 @@ Setter rate(RateSpec Config::*field, const char* name) {
 
 Setter choice(std::string Config::*field, const char* name,
               std::initializer_list<std::string_view> choices) {
-  std::vector<std::string_view> cs(choices);
-  return [=](Config& c, const std::string& v) -> Status {
-    std::string l = lower(v);
-    std::string list;
-    for (auto ch : cs) {
-      if (l == ch) {
-        c.*field = l;
+  return
+      [=, cs = std::vector<std::string_view>(choices)](Config& c, const std::string& v) -> Status {
+        auto r = parse_choice(name, v, cs);
+        if (!r) return r.error();
+        c.*field = *r;
         return {};
-      }
-      list += (list.empty() ? "" : "|") + std::string(ch);
-    }
-    return bad(name, v, list);
-  };
+      };
 }
 
 const std::map<std::string, Setter, std::less<>>& setters() {

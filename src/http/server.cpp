@@ -157,8 +157,6 @@ Request Server::read_request(mg_connection* conn) const {
   }
   req.client_ip =
       resolve_client_ip(ri->remote_addr, req.header("x-forwarded-for"), options_.trusted_proxies);
-  req.correlation_id =
-      correlation_id_for(req.header("x-request-id"), req.header("x-correlation-id"));
   read_body(conn, req);
   return req;
 }

@@ -184,7 +184,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (!db) return db.error();
   auto store = std::make_unique<SqliteStore>(std::move(*db));
   std::lock_guard lock(store->mu_);
-  // The index is rebuilt only when the schema exists; migrate() rebuilds it otherwise.
+  // Load the index once, here, when the schema exists; a fresh file gets it from migrate().
   auto has_schema =
       scalar(*store->db_, "SELECT count(*) FROM sqlite_master WHERE name='face_templates'",
              [](SqliteStatement&) {});
@@ -226,7 +226,10 @@ Result<int> SqliteStore::migrate() {
     if (Status s = apply_migration(*db_, m); !s) return s.error();
     ++applied;
   }
-  if (Status s = rebuild_index(); !s) return s.error();
+  // open() already loaded the index from an existing schema; reload only if the schema moved.
+  if (applied > 0) {
+    if (Status s = rebuild_index(); !s) return s.error();
+  }
   return applied;
 }
 
