@@ -40,10 +40,13 @@ class Router {
   // serving; the Router must not move afterwards (the chain points back at it).
   void use(Middleware middleware);
 
+  // A path that is not in canonical form (trailing slash, empty, "." or ".." segments) never
+  // matches: it is a 404, whatever route it resembles.
   Match match(std::string_view method, std::string_view path) const;
 
-  // Runs middleware, then the matched handler or a JSON 404/405. Exceptions from handlers
-  // become a 500 with a generic body.
+  // Sets request.route to the matched template (so middleware sees it), then runs middleware, then
+  // the matched handler or a JSON 404/405. Exceptions from handlers become a 500 with a generic
+  // body.
   Response handle(Request& request) const;
 
  private:
