@@ -178,6 +178,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"REDIS_URL", str(&Config::redis_url)},
       {"DATA_DIR", str(&Config::data_dir)},
       {"MODELS_DIR", str(&Config::models_dir)},
+      {"WEB_DIR", str(&Config::web_dir)},
       {"SECRET_KEY", str(&Config::secret_key)},
       {"ALGORITHM", choice(&Config::algorithm, "ALGORITHM", {"hs256", "hs384", "hs512"})},
       {"ACCESS_TOKEN_EXPIRE_MINUTES",
@@ -371,6 +372,7 @@ std::string describe(const Config& c) {
   j["REDIS_URL"] = c.redis_url.empty() ? "(in-process)" : mask_url(c.redis_url);
   j["DATA_DIR"] = c.data_dir;
   j["MODELS_DIR"] = c.models_dir;
+  j["WEB_DIR"] = c.web_dir;
   j["SECRET_KEY"] = c.secret_generated ? "(generated)" : "***";
   j["ALGORITHM"] = c.algorithm;
   j["ACCESS_TOKEN_EXPIRE_MINUTES"] = c.access_token_expire_minutes;

@@ -26,6 +26,7 @@ struct Config {
   std::string redis_url;     // empty: in-process rate limiter
   std::string data_dir = "data";
   std::string models_dir = "models";
+  std::string web_dir = "web";  // the sign-in page's static files, served at "/"
 
   // Tokens.
   std::string secret_key;
