@@ -2,17 +2,19 @@
 // services and HTTP together, then wait for SIGTERM/SIGINT.
 #include <pthread.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "api/admin_routes.h"
 #include "api/api_context.h"
 #include "api/auth_routes.h"
 #include "api/ops_routes.h"
-#include "api/static_routes.h"
 #include "api/rate_limit_middleware.h"
+#include "api/static_routes.h"
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
@@ -163,7 +165,12 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  options.workers = config.workers;
+  // Handler work (face pipeline, Argon2) is CPU-bound: more threads than cores only queue
+  // inside the scheduler, where the server can no longer refuse them with a quick 503. WORKERS
+  // still sets how much may wait: 4 requests per configured worker.
+  options.workers =
+      std::min(config.workers, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  options.queue_capacity = 4 * static_cast<std::size_t>(config.workers);
   options.max_body_bytes = config.max_body_bytes();
   options.trusted_proxies = config.trusted_proxies;
   http::Server server(options, router, logger);

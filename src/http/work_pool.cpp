@@ -1,9 +1,15 @@
 // WorkPool implementation: one mutex, one condition variable, a deque.
 #include "http/work_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace faceid::http {
+namespace {
+constexpr int kHandlerNice = 2;  // a 1.6:1 CPU share for the I/O threads when both run
+}  // namespace
 
 WorkPool::WorkPool(int threads, std::size_t queue_capacity) : capacity_(queue_capacity) {
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { run(); });
@@ -40,6 +46,9 @@ std::size_t WorkPool::queued() const {
 }
 
 void WorkPool::run() {
+  // Handlers yield the CPU to the I/O threads: under a flood of face work, sockets are still
+  // accepted, read and answered (health checks, 503s) without waiting for a time slice.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kHandlerNice);
   while (true) {
     std::function<void()> task;
     {
