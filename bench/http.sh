@@ -25,15 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wrk's summary as "req/s p50 p99 non2xx+errors".
+# wrk's summary as "req/s p50 p99 completed failed" (failed: non-2xx, socket errors, timeouts).
 summary() {
-  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /requests in/ {n=$1}
        /Non-2xx/ {bad+=$NF} /Socket errors/ {gsub(",", ""); bad+=$4+$6+$8+$10}
-       END {printf "%10s req/s  p50 %9s  p99 %9s  failed %s\n", rps, p50, p99, bad+0}'
+       END {printf "%10s req/s  p50 %9s  p99 %9s  completed %6s  failed %s\n", rps, p50, p99, n+0, bad+0}'
 }
 
 run_server() {  # $1 label, $2 binary
-  local label=$1 bin=$2 port
+  local label=$1 bin port
+  bin=$(realpath "$2")
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   rm -rf "$work/data"
   mkdir -p "$work/data"

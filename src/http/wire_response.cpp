@@ -20,9 +20,12 @@ std::string to_wire(const Response& response, bool include_body, bool keep_alive
     out += response.content_type;
     out += "\r\n";
   }
-  out += "Content-Length: ";
-  out += std::to_string(response.body.size());
-  out += "\r\n";
+  // RFC 9110 8.6: no Content-Length on 204 and 304 (their bodies are always empty).
+  if (response.status != 204 && response.status != 304) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
+  }
   for (const auto& [name, value] : response.headers) {
     out += name;
     out += ": ";
@@ -30,7 +33,7 @@ std::string to_wire(const Response& response, bool include_body, bool keep_alive
     out += "\r\n";
   }
   out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  if (include_body) out += response.body;
+  if (include_body && response.status != 204 && response.status != 304) out += response.body;
   return out;
 }
 

@@ -70,16 +70,19 @@ class RawConnection {
     char buf[4096];
     ssize_t n;
     while ((n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+      received_.append(buf, static_cast<std::size_t>(n));
     }
     closed_ = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
     return closed_;
   }
   bool closed() const { return closed_; }
+  const std::string& received() const { return received_; }
 
  private:
   int fd_;
   bool connected_ = false;
   bool closed_ = false;
+  std::string received_;  // what closed_by_server() read
 };
 
 int count_of(const std::string& text, const std::string& needle) {
@@ -168,6 +171,12 @@ TEST_F(HttpCoreTest, SlowClientsNeitherStallHealthNorLoginAndAreClosedByTheirDea
   EXPECT_TRUE(all_closed(slow_body));
   EXPECT_TRUE(all_closed(slow_head));
   EXPECT_TRUE(all_closed(silent));
+  // A late head or body is told why (JSON 408) before the close; silence just closes.
+  for (auto* conns : {&slow_head, &slow_body}) {
+    const std::string& reply = conns->front()->received();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 408 ", 0), 0u) << reply;
+    EXPECT_NE(reply.find("\"code\":\"request_timeout\""), std::string::npos) << reply;
+  }
   EXPECT_EQ(c.get("/health").status, 200);
 }
 
@@ -213,7 +222,29 @@ TEST_F(HttpCoreTest, ChunkedBodiesAndKeepAliveStillWork) {
   EXPECT_EQ(count_of(reply, "HTTP/1.1 "), 2);
 }
 
-TEST_F(HttpCoreTest, MissingHostAndHeaderTimeoutsAreJsonToo) {
+TEST_F(HttpCoreTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send(
+      "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+      "Connection: close\r\n\r\n");
+  std::string interim = c.read_until_closed(500);  // the server must not wait for the body
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send("hello");
+  std::string reply = c.read_until_closed(5000);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 405 ", 0), 0u) << reply;
+}
+
+TEST_F(HttpCoreTest, OversizeContentLengthWithExpectIs413WithoutContinue) {
+  std::string reply = exchange(
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n"
+      "Expect: 100-continue\r\nContent-Type: multipart/form-data; boundary=B\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
+  EXPECT_EQ(reply.find("100 Continue"), std::string::npos);
+  EXPECT_NE(reply.find("payload_too_large"), std::string::npos);
+}
+
+TEST_F(HttpCoreTest, MissingHostIsJson400) {
   std::string reply = exchange("GET /health HTTP/1.1\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
   EXPECT_NE(reply.find("\"error\""), std::string::npos);
