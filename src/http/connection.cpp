@@ -391,7 +391,7 @@ void Connection::on_written(const error_code& ec) {
   parser_.reset();
   correlation_id_.clear();
   head_request_ = false;
-  if (close_after_write_) {
+  if (close_after_write_ || ctx_.draining) {
     linger_close();
     return;
   }
