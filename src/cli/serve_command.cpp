@@ -181,6 +181,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   options.queue_capacity = 4 * static_cast<std::size_t>(config.workers);
   options.max_body_bytes = config.max_body_bytes();
   options.trusted_proxies = config.trusted_proxies;
+  options.metrics = &metrics;
   http::Server server(options, router, logger);
   if (Status s = server.start(); !s) {
     logger->error("cannot start HTTP server", {{"error", s.error().message}});

@@ -11,6 +11,7 @@
 #include "http/form_parser.h"
 #include "http/header_block.h"
 #include "http/wire_response.h"
+#include "observability/metrics.h"
 
 namespace faceid::http {
 namespace {
@@ -190,6 +191,13 @@ bool Connection::take_head() {
   }
   in_.erase(0, used);
   const auto& msg = parser_->get();
+  if (msg.method() == bhttp::verb::unknown) {
+    // Only the methods Beast knows get further: a method is a metrics label, and labels
+    // must stay a bounded set.
+    refuse(501, "not_implemented", "Unknown request method");
+    return false;
+  }
+  method_label_ = std::string(msg.method_string());
   head_request_ = msg.method() == bhttp::verb::head;
   keep_alive_ = msg.keep_alive();
   correlation_id_ = correlation_id_for(msg["X-Request-ID"], msg["X-Correlation-ID"]);
@@ -345,6 +353,7 @@ void Connection::dispatch() {
                                           {"code", "server_busy"},
                                           {"client_ip", peer_ip_},
                                           {"correlation_id", correlation_id_}});
+    count_refusal(503);
     Response res = edge_error(503, "server_busy", "Server is busy; retry shortly", correlation_id_);
     res.set_header("Retry-After", "1");
     respond(std::move(res), false);
@@ -360,7 +369,14 @@ void Connection::refuse(int status, const std::string& code, const std::string& 
                                         {"reason", message},
                                         {"client_ip", peer_ip_},
                                         {"correlation_id", correlation_id_}});
+  count_refusal(status);
   respond(edge_error(status, code, message, correlation_id_), true);
+}
+
+void Connection::count_refusal(int status) {
+  if (ctx_.options.metrics == nullptr) return;
+  ctx_.options.metrics->observe_request(method_label_.empty() ? "UNKNOWN" : method_label_,
+                                        "refused", status, 0.0);
 }
 
 void Connection::respond(Response response, bool close) {
@@ -390,6 +406,7 @@ void Connection::on_written(const error_code& ec) {
   }
   parser_.reset();
   correlation_id_.clear();
+  method_label_.clear();
   head_request_ = false;
   if (close_after_write_ || ctx_.draining) {
     linger_close();

@@ -71,6 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Request request_head(std::string& error);
   void answer_too_large();
   void respond(Response response, bool close);
+  void count_refusal(int status);
   void refuse(int status, const std::string& code, const std::string& message);
   void on_written(const boost::system::error_code& ec);
   bool send_continue();
@@ -101,6 +102,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = false;
   bool close_after_write_ = false;
   std::string correlation_id_;  // of the current request, for server-made responses
+  std::string method_label_;    // a known method once the head parsed, for refusal metrics
   std::string out_;             // response bytes being written
 };
 

@@ -17,6 +17,7 @@
 #include "http/correlation_id.h"
 #include "http/wire_response.h"
 #include "http/work_pool.h"
+#include "observability/metrics.h"
 
 namespace faceid::http {
 namespace {
@@ -148,7 +149,8 @@ class Server::Impl {
   }
 
   // Over a cap: one small 503 written without waiting, then the socket closes.
-  static void refuse_over_capacity(tcp::socket& socket) {
+  void refuse_over_capacity(tcp::socket& socket) {
+    if (options_.metrics) options_.metrics->observe_request("UNKNOWN", "refused", 503, 0.0);
     Response res =
         edge_error(503, "too_many_connections", "Too many connections; retry shortly", new_uuid());
     res.set_header("Retry-After", "1");

@@ -16,6 +16,10 @@
 #include "http/router.h"
 #include "observability/logger.h"
 
+namespace faceid::observability {
+class Metrics;
+}
+
 namespace faceid::http {
 
 struct ServerOptions {
@@ -35,6 +39,9 @@ struct ServerOptions {
   std::size_t max_connections_per_ip = 256;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::vector<std::string> inline_paths = {"/health", "/ready", "/metrics"};
+  // Counts the responses the server makes itself (parser errors, deadlines, full queue, caps)
+  // as route "refused"; routed requests are counted by the metrics middleware.
+  observability::Metrics* metrics = nullptr;
 };
 
 class Server {

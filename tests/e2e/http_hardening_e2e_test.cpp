@@ -102,7 +102,7 @@ class HttpCoreTest : public ::testing::Test {
     server_ = nullptr;
   }
   void SetUp() override { ASSERT_TRUE(server_->running()) << server_->output(); }
-  static std::string exchange(const std::string& request, int timeout_ms = 5000) {
+  static std::string round_trip(const std::string& request, int timeout_ms = 5000) {
     RawConnection c(server_->port());
     EXPECT_TRUE(c.connected());
     c.send(request);
@@ -201,7 +201,7 @@ TEST_F(HttpCoreTest, EverySmugglingFormIs400JsonWithSecurityHeadersAndClose) {
       {"bare CR", "GET /health HTTP/1.1\r\nHost: x\rX-B: 1\r\n\r\n"},
   };
   for (const auto& [name, request] : forms) {
-    std::string reply = exchange(request + smuggled);
+    std::string reply = round_trip(request + smuggled);
     EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << name << ": " << reply;
     EXPECT_EQ(count_of(reply, "HTTP/1.1 "), 1) << name << ": the smuggled request was served";
     EXPECT_NE(reply.find("Connection: close"), std::string::npos) << name;
@@ -212,8 +212,20 @@ TEST_F(HttpCoreTest, EverySmugglingFormIs400JsonWithSecurityHeadersAndClose) {
   }
 }
 
+TEST_F(HttpCoreTest, UnknownMethodIs501AndRefusalsAreCounted) {
+  std::string reply = round_trip("BREW /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 501 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("not_implemented"), std::string::npos);
+  round_trip("GET /health HTTP/1.1\r\n\r\n");  // no Host
+  std::string metrics = HttpClient(server_->base_url()).get("/metrics").body;
+  EXPECT_NE(metrics.find("method=\"UNKNOWN\",route=\"refused\",status=\"501\""), std::string::npos);
+  EXPECT_NE(metrics.find("method=\"GET\",route=\"refused\",status=\"400\""), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("BREW"), std::string::npos);  // client tokens never become labels
+}
+
 TEST_F(HttpCoreTest, ChunkedBodiesAndKeepAliveStillWork) {
-  std::string reply = exchange(
+  std::string reply = round_trip(
       "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
       "3\r\nabc\r\n0\r\n\r\n"
       "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -236,7 +248,7 @@ TEST_F(HttpCoreTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
 }
 
 TEST_F(HttpCoreTest, OversizeContentLengthWithExpectIs413WithoutContinue) {
-  std::string reply = exchange(
+  std::string reply = round_trip(
       "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n"
       "Expect: 100-continue\r\nContent-Type: multipart/form-data; boundary=B\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
@@ -245,7 +257,7 @@ TEST_F(HttpCoreTest, OversizeContentLengthWithExpectIs413WithoutContinue) {
 }
 
 TEST_F(HttpCoreTest, MissingHostIsJson400) {
-  std::string reply = exchange("GET /health HTTP/1.1\r\n\r\n");
+  std::string reply = round_trip("GET /health HTTP/1.1\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
   EXPECT_NE(reply.find("\"error\""), std::string::npos);
 }
