@@ -105,7 +105,9 @@ void Connection::start() {
 }
 
 void Connection::drain() {
-  if (phase_ == Phase::kIdle || phase_ == Phase::kHead || phase_ == Phase::kBody) close();
+  // Between requests: close. A request whose head is complete is in flight and is served; a
+  // head still arriving is answered 503 when complete (its deadline still applies).
+  if (phase_ == Phase::kIdle) close();
 }
 
 void Connection::read_more() {

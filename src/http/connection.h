@@ -53,7 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void start();
   // Called (on the strand) when the server starts draining: closes the connection unless a
-  // request on it is being handled or answered.
+  // request on it has started arriving.
   void drain();
   boost::asio::ip::tcp::socket::executor_type executor() { return socket_.get_executor(); }
 

@@ -53,9 +53,9 @@ class Server {
 
   Status start();
   int port() const;
-  // Drains, then stops: the listener closes, idle and half-received connections close, requests
-  // already being handled finish and are answered (Connection: close), up to drain_timeout;
-  // then the I/O threads and the pool are joined. Idempotent.
+  // Drains, then stops: the listener closes, idle connections close, requests whose head had
+  // arrived are read, handled and answered (Connection: close), heads still arriving get 503,
+  // all up to drain_timeout; then the I/O threads and the pool are joined. Idempotent.
   void stop();
 
  private:

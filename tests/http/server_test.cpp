@@ -173,6 +173,25 @@ TEST_F(ServerTest, ConnectionsOverThePerAddressCapAreRefused) {
   close(b);
 }
 
+TEST_F(ServerTest, Http10ClosesUnlessAskedAndScarceSocketsAreNotKeptAlive) {
+  options_.max_connections = 4;
+  int port = start();
+  std::string old = round_trip(port, "GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.rfind("HTTP/1.1 200 ", 0), 0u) << old;
+  EXPECT_NE(old.find("Connection: close"), std::string::npos);
+  // Two idle sockets plus ours: three of four in use, so no keep-alive is granted.
+  int a = connect_to(port);
+  int b = connect_to(port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::string scarce = round_trip(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+  EXPECT_NE(scarce.find("Connection: close"), std::string::npos) << scarce;
+  close(a);
+  close(b);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::string plenty = round_trip(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+  EXPECT_NE(plenty.find("Connection: keep-alive"), std::string::npos) << plenty;
+}
+
 TEST_F(ServerTest, StopFinishesTheRequestInFlightAndClosesIdleConnections) {
   int port = start();
   int idle = connect_to(port);
@@ -180,10 +199,20 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlightAndClosesIdleConnections) {
     return round_trip(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
   });
   while (started_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  int uploading = connect_to(port);
+  std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab";
+  send(uploading, head.data(), head.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto stopping = std::async(std::launch::async, [&] { server_->stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // An upload under way when the drain began is read and served (within its body deadline).
+  send(uploading, "cd", 2, MSG_NOSIGNAL);
+  release_ = true;  // the pool's one worker finishes /slow, then takes the queued upload
+  std::string echoed = read_all(uploading, 2000);
+  EXPECT_EQ(echoed.rfind("HTTP/1.1 200 ", 0), 0u) << echoed;
+  EXPECT_NE(echoed.find("abcd"), std::string::npos) << echoed;
+  close(uploading);
   EXPECT_EQ(read_all(idle, 500), "");  // the idle connection was closed
-  release_ = true;
   std::string reply = inflight.get();
   EXPECT_EQ(reply.rfind("HTTP/1.1 200 ", 0), 0u) << reply;
   EXPECT_NE(reply.find("Connection: close"), std::string::npos);
