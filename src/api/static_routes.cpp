@@ -1,6 +1,7 @@
 // Static files: read once, one route per file.
 #include "api/static_routes.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -49,6 +50,10 @@ Status add_static_routes(http::Router& router, const StaticMount& mount) {
   for (const auto& entry : fs::recursive_directory_iterator(mount.dir, ec)) {
     if (!entry.is_regular_file()) continue;
     std::string rel = fs::relative(entry.path(), mount.dir).generic_string();
+    if (!mount.only_files.empty() && std::find(mount.only_files.begin(), mount.only_files.end(),
+                                               rel) == mount.only_files.end()) {
+      continue;
+    }
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream content;
     content << in.rdbuf();
