@@ -86,8 +86,19 @@ TEST(Compose, RunsTwoReplicasWithTheBackendsAndMonitoring) {
 }
 
 TEST(Prometheus, ConfigAndRulesPassPromtool) {
-  auto config = run("promtool check config deploy/prometheus/prometheus.yml");
+  // As compose mounts it: the config, its rules, and the metrics token secret beside them
+  // (a stand-in here; promtool checks that the file exists).
+  TempDir dir;
+  fs::copy(kSource + "/deploy/prometheus", dir.path(), fs::copy_options::recursive);
+  fs::create_directories(dir.path() / "secrets");
+  write_file(dir.file("secrets/metrics_token"), "stand-in");
+  auto config = run("promtool check config " + dir.file("prometheus.yml"));
   EXPECT_EQ(config.exit_code, 0) << config.output;
+  EXPECT_NE(config.output.find("SUCCESS: 7 rules found"), std::string::npos) << config.output;
+  std::string prometheus = source_file("deploy/prometheus/prometheus.yml");
+  EXPECT_NE(prometheus.find("credentials_file: secrets/metrics_token"), std::string::npos);
+  EXPECT_NE(source_file("compose.yaml").find("target: /etc/prometheus/secrets/metrics_token"),
+            std::string::npos);
   auto rules = run("promtool check rules deploy/prometheus/rules/faceid-alerts.yml");
   EXPECT_EQ(rules.exit_code, 0) << rules.output;
   auto tests = run("promtool test rules deploy/prometheus/tests/faceid-alerts-test.yml");
@@ -123,10 +134,12 @@ Exposition parse_exposition(const std::string& text) {
 }
 
 TEST(Grafana, DashboardCoversEverySeriesTheServiceExportsAndNothingElse) {
-  ServerProcess server;
+  // As compose runs it: production, with the token Prometheus sends.
+  ServerProcess server({{"ENVIRONMENT", "production"}, {"METRICS_TOKEN", "scrape-token-0123"}});
   ASSERT_TRUE(server.running()) << server.output();
   HttpClient client(server.base_url());
-  auto metrics = client.get("/metrics");
+  ASSERT_EQ(client.get("/metrics").status, 401);
+  auto metrics = client.get("/metrics", bearer("scrape-token-0123"));
   ASSERT_EQ(metrics.status, 200);
   Exposition exported = parse_exposition(metrics.body);
   ASSERT_GE(exported.families.size(), 8u) << metrics.body;
