@@ -47,9 +47,10 @@ Status add_docs_routes(http::Router& router, const std::string& swagger_ui_dir) 
   router.get("/docs/index.html", page);
   router.get("/docs/docs.js", embedded("docs.js", "text/javascript; charset=utf-8", true));
   for (const auto& f : swagger_ui_files()) {
-    if (!std::filesystem::is_regular_file(std::filesystem::path(swagger_ui_dir) / f)) {
+    auto path = std::filesystem::path(swagger_ui_dir) / f;
+    if (!std::filesystem::is_regular_file(path)) {
       return make_error("static_files_unavailable",
-                        "swagger-ui-dist file missing: " + swagger_ui_dir + "/" + f);
+                        "swagger-ui-dist file missing: " + path.string());
     }
   }
   return add_static_routes(router, {.url_prefix = "/docs",
