@@ -12,9 +12,11 @@
 #include "api/auth_routes.h"
 #include "api/ops_routes.h"
 #include "api/rate_limit_middleware.h"
+#include "api/static_routes.h"
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
+#include "auth/memory_session_revocations.h"
 #include "auth/retention_task.h"
 #include "auth/session_service.h"
 #include "cli/commands.h"
@@ -31,6 +33,12 @@ namespace faceid::cli {
 namespace {
 
 constexpr std::chrono::seconds kRetentionInterval{3600};
+
+// The sign-in page loads nothing from another origin; camera frames travel as blobs.
+constexpr const char* kPageCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
 
 // Blocks SIGINT/SIGTERM in every thread started after this call, so sigwait() sees them.
 sigset_t block_shutdown_signals() {
@@ -50,6 +58,8 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.reject_duplicate_faces = c.reject_duplicate_faces;
   s.verify_requires_password = c.auth_mode == "face+password";
   s.lockout.max_failures = c.max_failed_login_attempts;
+  s.lockout.min_clients = c.lockout_min_clients;
+  s.lockout.close_factor = c.lockout_close_factor;
   s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
   return s;
 }
@@ -116,9 +126,14 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
+  auth::MemorySessionRevocations revocations(clock);
   auth::AuthContext auth_ctx{
-      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config)};
+      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config), revocations};
   auth::SessionService sessions(auth_ctx);
+  if (Status s = sessions.load_revocations(); !s) {
+    logger->error("cannot load ended sessions", {{"error", s.error().message}});
+    return 1;
+  }
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);
   ratelimit::MemoryRateLimiter limiter(clock);
@@ -127,7 +142,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
                                 kRetentionInterval, logger);
 
-  api::OpsContext ops{kVersion, {}, &metrics, {}};
+  api::OpsContext ops{kVersion, {}, &metrics, {}, config.metrics_token, config.production()};
   ops.checks.push_back({"store", [&] { return (*store)->ping(); }});
   ops.checks.push_back({"models", [&] { return models_status; }});
   ops.checks.push_back({"rate_limiter", [&] { return limiter.ping(); }});
@@ -149,6 +164,9 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   api::add_auth_routes(router, api_ctx);
   api::add_user_routes(router, api_ctx);
   api::add_admin_routes(router, api_ctx);
+  if (Status s = api::add_static_routes(router, {"/", config.web_dir, kPageCsp}); !s) {
+    logger->warn("sign-in page not served", {{"error", s.error().message}});
+  }
 
   http::ServerOptions options;
   options.host = config.host;
