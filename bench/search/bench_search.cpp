@@ -21,6 +21,8 @@
 // A query is a fresh sample of a random enrolled identity (a new login photo); recall@1
 // counts a query as right when the index's first hit belongs to the same identity as the
 // exact search's first hit.
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -325,6 +327,9 @@ int main(int argc, char** argv) {
   }
   std::printf("\n");
   built.reset();
+  // Give the freed graph and maps back to the kernel, or the load would reuse them and its
+  // RSS increase would undercount what a fresh process needs.
+  malloc_trim(0);
   rss_before = rss_kib();
   reset_peak_rss();
   t0 = Clock::now();

@@ -297,7 +297,7 @@ Status SqliteStore::rebuild_index() {
       return {};
     }
   }
-  options.initial_capacity = static_cast<std::size_t>(covers->templates + covers->templates / 16);
+  options.initial_capacity = static_cast<std::size_t>(covers->templates + covers->templates / 64);
   std::unique_ptr<HnswFaceIndex> fresh;
   try {
     fresh = std::make_unique<HnswFaceIndex>(options);
