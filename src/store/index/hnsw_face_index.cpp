@@ -35,6 +35,7 @@
 #include <iterator>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <thread>
@@ -51,7 +52,7 @@ constexpr std::size_t kMinCapacity = 16;
 constexpr char kGraphFile[] = "graph.hnsw";
 constexpr char kVectorFile[] = "vectors.f32";
 constexpr char kManifestFile[] = "manifest.bin";
-constexpr char kManifestMagic[8] = {'F', 'I', 'D', 'X', 'v', '1', 0, 0};
+constexpr char kManifestMagic[8] = {'F', 'I', 'D', 'X', 'v', '2', 0, 0};
 constexpr std::uint32_t kNoUser = std::numeric_limits<std::uint32_t>::max();
 
 // ---- int8 codes: what the graph stores and compares -------------------------------------
@@ -357,12 +358,8 @@ class WriterFirstMutex {
 }  // namespace
 
 struct HnswFaceIndex::Impl {
-  struct Node {
-    std::int64_t template_id = -1;
-    const std::string* user_id = nullptr;  // a key of `users` (stable); null once deleted
-    bool live() const { return user_id != nullptr; }
-  };
-  struct Fresh {  // a template waiting for a new node
+  using Node = hnswlib::tableint;  // hnswlib's internal, dense node number
+  struct Fresh {                   // a template waiting for a node
     std::int64_t template_id;
     std::string_view user_id;
     const Vector128* embedding;
@@ -389,32 +386,60 @@ struct HnswFaceIndex::Impl {
 
   WriterFirstMutex mu;
   // Everything below is guarded by `mu` (read lock for search and getters, write lock else).
+  // The graph's labels are the template ids: hnswlib's own label map is the only map from
+  // template to node (a second one cost ~40 bytes a template), and a removed template keeps
+  // its node (marked deleted) until compaction, so it can be revived.
   HnswFaceIndexOptions options;
   std::unique_ptr<Graph> graph;
-  std::unique_ptr<VectorFile> vectors;  // float32 copy of every node's vector
+  std::unique_ptr<VectorFile> vectors;  // float32 copy of every node's vector, by Node
   // A saved manifest describes the current state (no change since save/load); cleared, and
   // the manifest file removed, before the next change. Atomic: save() runs under a read lock.
   mutable std::atomic<bool> saved{false};
-  std::vector<Node> nodes;                                    // indexed by hnswlib label
-  std::size_t deleted = 0;                                    // nodes with live == false
-  std::unordered_map<std::int64_t, std::size_t> by_template;  // live template_id -> label
-  std::unordered_map<std::int64_t, std::size_t> tombstones;   // removed template_id -> label
+  // Owner of each node (a key of `users`, stable); null for a removed template.
+  std::vector<const std::string*> owners;
+  std::size_t live = 0;  // nodes with an owner
   // Owner -> number of live templates. Only a count: remove_user() finds the nodes by
-  // scanning (a few ms at 1M, for a rare operation) instead of every user carrying a list
-  // (~19 MB at 1M templates).
+  // scanning (a few ms at 1M, for a rare operation) instead of every user carrying a list.
   std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> users;
 
-  void attach(std::size_t label, std::int64_t template_id, std::string_view user_id) {
+  static hnswlib::labeltype label_of(std::int64_t template_id) {
+    return static_cast<hnswlib::labeltype>(template_id);
+  }
+  std::int64_t template_of(Node node) const {
+    return static_cast<std::int64_t>(graph->hnsw.getExternalLabel(node));
+  }
+  std::optional<Node> node_of(std::int64_t template_id) const {
+    const auto& lookup = graph->hnsw.label_lookup_;
+    auto it = lookup.find(label_of(template_id));
+    if (it == lookup.end()) return std::nullopt;
+    return it->second;
+  }
+  std::size_t node_count() const { return graph->hnsw.cur_element_count; }
+  std::size_t deleted() const { return node_count() - live; }
+
+  void attach(Node node, std::string_view user_id) {
+    if (owners.size() <= node) owners.resize(node + 1, nullptr);
+    if (owners[node]) {
+      release(owners[node]);
+    } else {
+      ++live;
+    }
     auto it = users.find(user_id);
     if (it == users.end()) it = users.emplace(std::string(user_id), 0).first;
     ++it->second;
-    nodes[label] = Node{template_id, &it->first};
-    by_template[template_id] = label;
+    owners[node] = &it->first;
+  }
+
+  void release(const std::string* owner) {
+    auto it = users.find(*owner);
+    if (--it->second == 0) users.erase(it);
   }
 
   IndexCoverage coverage() const {
     IndexCoverage c;
-    for (const auto& [template_id, label] : by_template) {
+    for (Node node = 0; node < owners.size(); ++node) {
+      if (!owners[node]) continue;
+      const std::int64_t template_id = template_of(node);
       ++c.templates;
       c.id_sum += template_id;
       c.max_id = std::max(c.max_id, template_id);
@@ -427,22 +452,18 @@ struct HnswFaceIndex::Impl {
     if (saved.exchange(false)) ::unlink(join(options.directory, kManifestFile).c_str());
   }
 
-  Vector128 stored(std::size_t label) const {
+  Vector128 stored(Node node) const {
     Vector128 v;
-    if (!vectors->read(label, &v)) v.fill(std::numeric_limits<float>::quiet_NaN());
+    if (!vectors->read(node, &v)) v.fill(std::numeric_limits<float>::quiet_NaN());
     return v;
   }
 
-  void remove_locked(std::size_t label) {
+  void remove_locked(Node node) {
     touch();
-    Node& node = nodes[label];
-    graph->hnsw.markDelete(label);
-    auto it = users.find(*node.user_id);
-    if (--it->second == 0) users.erase(it);
-    by_template.erase(node.template_id);
-    tombstones[node.template_id] = label;
-    node.user_id = nullptr;
-    ++deleted;
+    graph->hnsw.markDelete(graph->hnsw.getExternalLabel(node));
+    release(owners[node]);
+    owners[node] = nullptr;
+    --live;
   }
 
   // Bitwise identity is what is meant: the same stored vector (NaN/inf never get here).
@@ -451,44 +472,36 @@ struct HnswFaceIndex::Impl {
     return std::memcmp(stored, v.data(), sizeof(Vector128)) == 0;
   }
 
-  // True when the template was handled without a new node (unchanged, or revived).
+  // True when the template was handled without touching the graph (unchanged, new owner, or
+  // a removed template revived with its old vector). A changed vector goes to insert_nodes,
+  // where hnswlib updates the node in place.
   bool add_in_place(std::int64_t template_id, std::string_view user_id, const Vector128& v) {
-    if (auto it = by_template.find(template_id); it != by_template.end()) {
-      const std::size_t label = it->second;
-      const Vector128 old = stored(label);
-      const bool same_vector = same_bits(old.data(), v);
-      if (same_vector && *nodes[label].user_id == user_id) return true;
-      remove_locked(label);  // changed: retire the old node, insert a new one
-    }
-    if (auto it = tombstones.find(template_id); it != tombstones.end()) {
-      const std::size_t label = it->second;
-      const Vector128 old = stored(label);
-      if (same_bits(old.data(), v)) {
-        touch();
-        graph->hnsw.unmarkDelete(label);
-        tombstones.erase(it);
-        --deleted;
-        attach(label, template_id, user_id);
-        return true;
-      }
-    }
-    return false;
+    const std::optional<Node> node = node_of(template_id);
+    if (!node) return false;
+    const Vector128 old = stored(*node);
+    if (!same_bits(old.data(), v)) return false;
+    const std::string* owner = owners.size() > *node ? owners[*node] : nullptr;
+    if (owner && *owner == user_id) return true;
+    touch();
+    if (!owner) graph->hnsw.unmarkDelete(label_of(template_id));
+    attach(*node, user_id);
+    return true;
   }
 
   void reserve(std::size_t extra) {
-    const std::size_t needed = nodes.size() + extra;
+    const std::size_t needed = node_count() + extra;
     const std::size_t capacity = graph->hnsw.max_elements_;
-    // Grows by a quarter: at 1M templates doubling would reserve ~350 MB nobody uses yet.
+    // Grows by a quarter: at 1M templates doubling would reserve ~300 MB nobody uses yet.
     if (needed > capacity) {
       graph->hnsw.resizeIndex(std::max(needed, capacity + capacity / 4 + kMinCapacity));
     }
   }
 
-  // Inserts new nodes for `batch` on several threads (hnswlib allows concurrent addPoint with
-  // distinct labels); each template is fully added or not at all. Requires reserve() first.
-  Status insert_new(const std::vector<Fresh>& batch) {
-    const std::size_t first = nodes.size();
-    nodes.resize(first + batch.size());
+  // Adds (or, for an existing template, updates) nodes for `batch` on several threads
+  // (hnswlib allows concurrent addPoint with distinct labels); each template is fully added
+  // or not at all. Requires reserve() first.
+  Status insert_nodes(const std::vector<Fresh>& batch) {
+    std::vector<Node> placed(batch.size(), 0);
     std::vector<char> done(batch.size(), 0);
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
@@ -497,9 +510,9 @@ struct HnswFaceIndex::Impl {
     auto worker = [&] {
       for (std::size_t i = next++; i < batch.size() && !failed; i = next++) {
         try {
-          vectors->write(first + i, *batch[i].embedding);
           const Code code = encode(batch[i].embedding->data());
-          graph->hnsw.addPoint(&code, first + i);
+          placed[i] = graph->hnsw.addPoint(&code, label_of(batch[i].template_id), -1);
+          vectors->write(placed[i], *batch[i].embedding);
           done[i] = 1;
         } catch (...) {
           std::lock_guard lock(error_mu);
@@ -514,17 +527,18 @@ struct HnswFaceIndex::Impl {
     worker();
     for (auto& th : pool) th.join();
 
-    // A failed insert (allocation failure) leaves a dead entry in `nodes`, counted as deleted
-    // so compaction drops it; if hnswlib got as far as registering the label, hide that node.
+    if (owners.size() < node_count()) owners.resize(node_count(), nullptr);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (done[i]) {
-        attach(first + i, batch[i].template_id, batch[i].user_id);
+        attach(placed[i], batch[i].user_id);
         continue;
       }
-      ++deleted;
-      if (graph->hnsw.label_lookup_.contains(first + i)) {
+      // A failed insert (allocation failure): if hnswlib got as far as registering the
+      // label, hide that node (it has no owner, so it counts as deleted until compaction).
+      const std::optional<Node> node = node_of(batch[i].template_id);
+      if (node && !owners[*node]) {
         try {
-          graph->hnsw.markDelete(first + i);
+          graph->hnsw.markDelete(label_of(batch[i].template_id));
         } catch (const std::exception&) {  // already deleted or never linked: nothing to hide
         }
       }
@@ -549,14 +563,14 @@ struct HnswFaceIndex::Impl {
     } catch (const std::exception& e) {
       return index_error(e);
     }
-    Status status = insert_new(fresh);
+    Status status = insert_nodes(fresh);
     maybe_compact();
     return status;
   }
 
   void maybe_compact() {
-    if (deleted >= kMinDeletedForCompaction &&
-        static_cast<double>(deleted) > options.max_deleted_fraction * nodes.size()) {
+    if (deleted() >= kMinDeletedForCompaction &&
+        static_cast<double>(deleted()) > options.max_deleted_fraction * node_count()) {
       (void)compact_locked();  // on failure the old graph keeps serving; retried next write
     }
   }
@@ -568,19 +582,19 @@ struct HnswFaceIndex::Impl {
     constexpr std::size_t kChunk = 8192;
     try {
       Impl rebuilt(options, new_vector_file(options, kCompacting),
-                   std::make_unique<Graph>(options, by_template.size() + by_template.size() / 4));
+                   std::make_unique<Graph>(options, live + live / 4));
       std::vector<Vector128> chunk;
+      chunk.reserve(kChunk);
       std::vector<Fresh> batch;
-      for (std::size_t label = 0; label < nodes.size();) {
+      for (Node node = 0; node < owners.size();) {
         chunk.clear();
         batch.clear();
-        chunk.reserve(kChunk);
-        for (; label < nodes.size() && chunk.size() < kChunk; ++label) {
-          if (!nodes[label].live()) continue;
-          chunk.push_back(stored(label));
-          batch.push_back(Fresh{nodes[label].template_id, *nodes[label].user_id, &chunk.back()});
+        for (; node < owners.size() && chunk.size() < kChunk; ++node) {
+          if (!owners[node]) continue;
+          chunk.push_back(stored(node));
+          batch.push_back(Fresh{template_of(node), *owners[node], &chunk.back()});
         }
-        if (Status s = rebuilt.insert_new(batch); !s.ok()) return s;
+        if (Status s = rebuilt.insert_nodes(batch); !s.ok()) return s;
       }
       if (!options.directory.empty()) {
         const std::string file = join(options.directory, kVectorFile);
@@ -588,21 +602,15 @@ struct HnswFaceIndex::Impl {
           throw_io("cannot replace " + file);
         }
       }
-      adopt(std::move(rebuilt));
+      vectors = std::move(rebuilt.vectors);
+      graph = std::move(rebuilt.graph);
+      owners = std::move(rebuilt.owners);
+      live = rebuilt.live;
+      users = std::move(rebuilt.users);  // owners point into these keys; moving keeps them
     } catch (const std::exception& e) {
       return index_error(e);
     }
     return Status::Ok();
-  }
-
-  void adopt(Impl&& rebuilt) {
-    vectors = std::move(rebuilt.vectors);
-    graph = std::move(rebuilt.graph);
-    nodes = std::move(rebuilt.nodes);
-    deleted = 0;
-    by_template = std::move(rebuilt.by_template);
-    tombstones.clear();
-    users = std::move(rebuilt.users);  // nodes point into these keys; moving keeps the nodes
   }
 };
 
@@ -639,9 +647,9 @@ Status HnswFaceIndex::add_batch(std::span<const IndexEntry> entries) {
 
 bool HnswFaceIndex::remove_template(std::int64_t template_id) {
   auto lock = impl_->mu.write();
-  auto it = impl_->by_template.find(template_id);
-  if (it == impl_->by_template.end()) return false;
-  impl_->remove_locked(it->second);
+  const auto node = impl_->node_of(template_id);
+  if (!node || !impl_->owners[*node]) return false;
+  impl_->remove_locked(*node);
   impl_->maybe_compact();
   return true;
 }
@@ -651,35 +659,34 @@ std::size_t HnswFaceIndex::remove_user(std::string_view user_id) {
   auto it = impl_->users.find(user_id);
   if (it == impl_->users.end()) return 0;
   const std::string* owner = &it->first;  // erased with the user's last template
-  std::vector<std::size_t> labels;
-  for (std::size_t label = 0; label < impl_->nodes.size(); ++label) {
-    if (impl_->nodes[label].user_id == owner) labels.push_back(label);
+  std::vector<Impl::Node> nodes;
+  for (Impl::Node node = 0; node < impl_->owners.size(); ++node) {
+    if (impl_->owners[node] == owner) nodes.push_back(node);
   }
-  for (std::size_t label : labels) impl_->remove_locked(label);
+  for (Impl::Node node : nodes) impl_->remove_locked(node);
   impl_->maybe_compact();
-  return labels.size();
+  return nodes.size();
 }
 
 std::vector<IndexHit> HnswFaceIndex::search(const Vector128& query, int k) const {
   auto lock = impl_->mu.read();
   const Impl& impl = *impl_;
-  if (k <= 0 || impl.by_template.empty() || !all_finite(query)) return {};
-  const std::size_t want =
-      std::min<std::size_t>(static_cast<std::size_t>(k), impl.by_template.size());
-  const std::size_t recheck =
-      std::min(std::max(want, impl.options.recheck), impl.by_template.size());
+  if (k <= 0 || impl.live == 0 || !all_finite(query)) return {};
+  const std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(k), impl.live);
+  const std::size_t recheck = std::min(std::max(want, impl.options.recheck), impl.live);
   const Code code = encode(query.data());
   auto candidates = impl.graph->hnsw.searchKnn(&code, recheck);
 
   std::vector<IndexHit> hits;
   hits.reserve(candidates.size());
   for (; !candidates.empty(); candidates.pop()) {
-    const std::size_t label = candidates.top().second;
-    const Impl::Node& node = impl.nodes[label];
-    const Vector128 exact = impl.stored(label);
+    const auto template_id = static_cast<std::int64_t>(candidates.top().second);
+    const auto node = impl.node_of(template_id);
+    if (!node || !impl.owners[*node]) continue;
+    const Vector128 exact = impl.stored(*node);
     if (!all_finite(exact)) continue;  // unreadable vector file: skip rather than guess
     hits.push_back(
-        IndexHit{node.template_id, *node.user_id, exact_distance(query.data(), exact.data())});
+        IndexHit{template_id, *impl.owners[*node], exact_distance(query.data(), exact.data())});
   }
   std::sort(hits.begin(), hits.end(), [](const IndexHit& a, const IndexHit& b) {
     return a.distance != b.distance ? a.distance < b.distance : a.template_id < b.template_id;
@@ -710,7 +717,7 @@ Status HnswFaceIndex::save() const {
     w.put(covers.templates);
     w.put(covers.id_sum);
     w.put(covers.max_id);
-    const std::uint64_t node_count = impl.nodes.size();
+    const std::uint64_t node_count = impl.node_count();
     w.put(node_count);
 
     // The vectors are already on disk (written as nodes were added): sync and checksum them.
@@ -742,9 +749,10 @@ Status HnswFaceIndex::save() const {
       user_number.emplace(&user, static_cast<std::uint32_t>(user_number.size()));
       w.put_string(user);
     }
-    for (const Impl::Node& node : impl.nodes) {
-      w.put(node.template_id);
-      w.put(node.live() ? user_number.at(node.user_id) : kNoUser);
+    for (Impl::Node node = 0; node < node_count; ++node) {
+      const std::string* owner = node < impl.owners.size() ? impl.owners[node] : nullptr;
+      w.put(impl.template_of(node));
+      w.put(owner ? user_number.at(owner) : kNoUser);
     }
     Checksum own;
     own.add(w.bytes().data(), w.bytes().size());
@@ -832,22 +840,20 @@ Result<std::unique_ptr<HnswFaceIndex>> HnswFaceIndex::load(HnswFaceIndexOptions 
       if (!fresh) return damaged("manifest users");
       user_keys.push_back(&it->first);
     }
-    impl.nodes.resize(node_count);
-    impl.by_template.reserve(expected.templates);
-    for (std::uint64_t label = 0; label < node_count; ++label) {
+    impl.owners.assign(node_count, nullptr);
+    for (Impl::Node node = 0; node < node_count; ++node) {
       std::int64_t template_id = 0;
       std::uint32_t user = 0;
-      if (!r.get(&template_id) || !r.get(&user)) return damaged("manifest nodes");
-      if (user == kNoUser) {
-        impl.nodes[label] = Impl::Node{template_id, nullptr};
-        ++impl.deleted;
-        if (template_id >= 0) impl.tombstones[template_id] = label;
-        continue;
+      if (!r.get(&template_id) || !r.get(&user) || impl.template_of(node) != template_id) {
+        return damaged("manifest nodes");
       }
-      if (user >= user_keys.size()) return damaged("manifest nodes");
-      impl.attach(label, template_id, *user_keys[user]);
+      if (user == kNoUser) continue;
+      if (user >= user_keys.size() || impl.graph->hnsw.isMarkedDeleted(node)) {
+        return damaged("manifest nodes");
+      }
+      impl.attach(node, *user_keys[user]);
     }
-    if (!r.at_end() || impl.by_template.size() != static_cast<std::size_t>(expected.templates)) {
+    if (!r.at_end() || impl.live != static_cast<std::size_t>(expected.templates)) {
       return damaged("manifest nodes");
     }
     impl.saved = true;
@@ -875,12 +881,12 @@ std::size_t HnswFaceIndex::ef_search() const {
 
 std::size_t HnswFaceIndex::size() const {
   auto lock = impl_->mu.read();
-  return impl_->by_template.size();
+  return impl_->live;
 }
 
 std::size_t HnswFaceIndex::deleted_count() const {
   auto lock = impl_->mu.read();
-  return impl_->deleted;
+  return impl_->deleted();
 }
 
 std::size_t HnswFaceIndex::capacity() const {
@@ -890,7 +896,8 @@ std::size_t HnswFaceIndex::capacity() const {
 
 bool HnswFaceIndex::contains(std::int64_t template_id) const {
   auto lock = impl_->mu.read();
-  return impl_->by_template.contains(template_id);
+  const auto node = impl_->node_of(template_id);
+  return node && impl_->owners[*node] != nullptr;
 }
 
 }  // namespace faceid::store
