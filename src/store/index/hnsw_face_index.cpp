@@ -52,8 +52,7 @@ constexpr std::size_t kMinCapacity = 16;
 constexpr char kGraphFile[] = "graph.hnsw";
 constexpr char kVectorFile[] = "vectors.f32";
 constexpr char kManifestFile[] = "manifest.bin";
-constexpr char kManifestMagic[8] = {'F', 'I', 'D', 'X', 'v', '2', 0, 0};
-constexpr std::uint32_t kNoUser = std::numeric_limits<std::uint32_t>::max();
+constexpr char kManifestMagic[8] = {'F', 'I', 'D', 'X', 'v', '3', 0, 0};
 
 // ---- int8 codes: what the graph stores and compares -------------------------------------
 
@@ -310,11 +309,6 @@ Error index_error(const std::exception& e) {
   return make_error("index_error", "the face index could not be updated", {e.what()});
 }
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // hnswlib's graph plus the distance space it points into (so the pair never moves apart).
 struct Graph {
   Graph(const HnswFaceIndexOptions& o, std::size_t capacity)
@@ -353,6 +347,72 @@ class WriterFirstMutex {
  private:
   mutable std::mutex gate_;
   mutable std::shared_mutex rw_;
+};
+
+// The owners of templates, interned: each distinct user id is stored once in an append-only
+// arena (stable addresses) and numbered from 1 (0 = nobody); an open-addressing table finds
+// a number by id. ~60 bytes a user where a std::unordered_map<std::string, ...> took ~120,
+// which at one template per account was a quarter of the index. Numbers are never reused;
+// a user whose templates are all removed keeps its entry until the next compaction.
+class UserTable {
+ public:
+  using Id = std::uint32_t;
+
+  Id intern(std::string_view user) {
+    if (Id id = find(user)) return id;
+    if ((names_.size() + 1) * 4 > slots_.size() * 3) grow();
+    names_.push_back(store(user));
+    const Id id = static_cast<Id>(names_.size());
+    place(id);
+    return id;
+  }
+  Id find(std::string_view user) const {
+    if (slots_.empty()) return 0;
+    for (std::size_t i = hash(user) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == 0) return 0;
+      if (name(slots_[i]) == user) return slots_[i];
+    }
+  }
+  std::string_view name(Id id) const {
+    const char* p = names_[id - 1];
+    std::uint16_t length = 0;
+    std::memcpy(&length, p, sizeof(length));
+    return {p + sizeof(length), length};
+  }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  static constexpr std::size_t kBlock = 1 << 20;
+  static std::size_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+  const char* store(std::string_view user) {
+    const auto length = static_cast<std::uint16_t>(std::min<std::size_t>(user.size(), 65535));
+    const std::size_t need = sizeof(length) + length;
+    if (blocks_.empty() || used_ + need > block_size_) {
+      block_size_ = std::max(kBlock, need);
+      blocks_.push_back(std::make_unique<char[]>(block_size_));
+      used_ = 0;
+    }
+    char* p = blocks_.back().get() + used_;
+    std::memcpy(p, &length, sizeof(length));
+    std::memcpy(p + sizeof(length), user.data(), length);
+    used_ += need;
+    return p;
+  }
+  void place(Id id) {
+    std::size_t i = hash(name(id)) & (slots_.size() - 1);
+    while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = id;
+  }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(16, slots_.size() * 2), 0);
+    for (Id id = 1; id <= names_.size(); ++id) place(id);
+  }
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = 0, block_size_ = 0;
+  std::vector<const char*> names_;  // by Id - 1: [uint16 length][bytes]
+  std::vector<Id> slots_;           // power-of-two size, 0 = empty
 };
 
 }  // namespace
@@ -395,12 +455,11 @@ struct HnswFaceIndex::Impl {
   // A saved manifest describes the current state (no change since save/load); cleared, and
   // the manifest file removed, before the next change. Atomic: save() runs under a read lock.
   mutable std::atomic<bool> saved{false};
-  // Owner of each node (a key of `users`, stable); null for a removed template.
-  std::vector<const std::string*> owners;
+  // Owner of each node (a number in `users`); 0 for a removed template. remove_user() finds
+  // a user's nodes by scanning (a few ms at 1M, for a rare operation).
+  std::vector<UserTable::Id> owners;
   std::size_t live = 0;  // nodes with an owner
-  // Owner -> number of live templates. Only a count: remove_user() finds the nodes by
-  // scanning (a few ms at 1M, for a rare operation) instead of every user carrying a list.
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> users;
+  UserTable users;
 
   static hnswlib::labeltype label_of(std::int64_t template_id) {
     return static_cast<hnswlib::labeltype>(template_id);
@@ -418,21 +477,9 @@ struct HnswFaceIndex::Impl {
   std::size_t deleted() const { return node_count() - live; }
 
   void attach(Node node, std::string_view user_id) {
-    if (owners.size() <= node) owners.resize(node + 1, nullptr);
-    if (owners[node]) {
-      release(owners[node]);
-    } else {
-      ++live;
-    }
-    auto it = users.find(user_id);
-    if (it == users.end()) it = users.emplace(std::string(user_id), 0).first;
-    ++it->second;
-    owners[node] = &it->first;
-  }
-
-  void release(const std::string* owner) {
-    auto it = users.find(*owner);
-    if (--it->second == 0) users.erase(it);
+    if (owners.size() <= node) owners.resize(node + 1, 0);
+    if (!owners[node]) ++live;
+    owners[node] = users.intern(user_id);
   }
 
   IndexCoverage coverage() const {
@@ -461,8 +508,7 @@ struct HnswFaceIndex::Impl {
   void remove_locked(Node node) {
     touch();
     graph->hnsw.markDelete(graph->hnsw.getExternalLabel(node));
-    release(owners[node]);
-    owners[node] = nullptr;
+    owners[node] = 0;
     --live;
   }
 
@@ -480,8 +526,8 @@ struct HnswFaceIndex::Impl {
     if (!node) return false;
     const Vector128 old = stored(*node);
     if (!same_bits(old.data(), v)) return false;
-    const std::string* owner = owners.size() > *node ? owners[*node] : nullptr;
-    if (owner && *owner == user_id) return true;
+    const UserTable::Id owner = owners.size() > *node ? owners[*node] : 0;
+    if (owner && users.name(owner) == user_id) return true;
     touch();
     if (!owner) graph->hnsw.unmarkDelete(label_of(template_id));
     attach(*node, user_id);
@@ -527,7 +573,7 @@ struct HnswFaceIndex::Impl {
     worker();
     for (auto& th : pool) th.join();
 
-    if (owners.size() < node_count()) owners.resize(node_count(), nullptr);
+    if (owners.size() < node_count()) owners.resize(node_count(), 0);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (done[i]) {
         attach(placed[i], batch[i].user_id);
@@ -592,7 +638,7 @@ struct HnswFaceIndex::Impl {
         for (; node < owners.size() && chunk.size() < kChunk; ++node) {
           if (!owners[node]) continue;
           chunk.push_back(stored(node));
-          batch.push_back(Fresh{template_of(node), *owners[node], &chunk.back()});
+          batch.push_back(Fresh{template_of(node), users.name(owners[node]), &chunk.back()});
         }
         if (Status s = rebuilt.insert_nodes(batch); !s.ok()) return s;
       }
@@ -606,7 +652,7 @@ struct HnswFaceIndex::Impl {
       graph = std::move(rebuilt.graph);
       owners = std::move(rebuilt.owners);
       live = rebuilt.live;
-      users = std::move(rebuilt.users);  // owners point into these keys; moving keeps them
+      users = std::move(rebuilt.users);  // only live owners: compaction drops the others
     } catch (const std::exception& e) {
       return index_error(e);
     }
@@ -656,9 +702,8 @@ bool HnswFaceIndex::remove_template(std::int64_t template_id) {
 
 std::size_t HnswFaceIndex::remove_user(std::string_view user_id) {
   auto lock = impl_->mu.write();
-  auto it = impl_->users.find(user_id);
-  if (it == impl_->users.end()) return 0;
-  const std::string* owner = &it->first;  // erased with the user's last template
+  const UserTable::Id owner = impl_->users.find(user_id);
+  if (owner == 0) return 0;
   std::vector<Impl::Node> nodes;
   for (Impl::Node node = 0; node < impl_->owners.size(); ++node) {
     if (impl_->owners[node] == owner) nodes.push_back(node);
@@ -685,8 +730,8 @@ std::vector<IndexHit> HnswFaceIndex::search(const Vector128& query, int k) const
     if (!node || !impl.owners[*node]) continue;
     const Vector128 exact = impl.stored(*node);
     if (!all_finite(exact)) continue;  // unreadable vector file: skip rather than guess
-    hits.push_back(
-        IndexHit{template_id, *impl.owners[*node], exact_distance(query.data(), exact.data())});
+    hits.push_back(IndexHit{template_id, std::string(impl.users.name(impl.owners[*node])),
+                            exact_distance(query.data(), exact.data())});
   }
   std::sort(hits.begin(), hits.end(), [](const IndexHit& a, const IndexHit& b) {
     return a.distance != b.distance ? a.distance < b.distance : a.template_id < b.template_id;
@@ -742,17 +787,14 @@ Status HnswFaceIndex::save() const {
     w.put(graph_bytes);
     w.put(graph_sum);
 
-    // Owners: users once each, then per node its template and user number (kNoUser: removed).
-    std::unordered_map<const std::string*, std::uint32_t> user_number;
+    // Owners: users once each, then per node its template and user number (0: removed).
     w.put(static_cast<std::uint64_t>(impl.users.size()));
-    for (const auto& [user, templates] : impl.users) {
-      user_number.emplace(&user, static_cast<std::uint32_t>(user_number.size()));
-      w.put_string(user);
+    for (UserTable::Id id = 1; id <= impl.users.size(); ++id) {
+      w.put_string(std::string(impl.users.name(id)));
     }
     for (Impl::Node node = 0; node < node_count; ++node) {
-      const std::string* owner = node < impl.owners.size() ? impl.owners[node] : nullptr;
       w.put(impl.template_of(node));
-      w.put(owner ? user_number.at(owner) : kNoUser);
+      w.put(node < impl.owners.size() ? impl.owners[node] : UserTable::Id{0});
     }
     Checksum own;
     own.add(w.bytes().data(), w.bytes().size());
@@ -831,27 +873,25 @@ Result<std::unique_ptr<HnswFaceIndex>> HnswFaceIndex::load(HnswFaceIndexOptions 
     auto index = std::make_unique<HnswFaceIndex>(HnswFaceIndexOptions{});
     index->impl_ = std::make_unique<Impl>(options, std::move(vectors), std::move(graph));
     Impl& impl = *index->impl_;
-    std::vector<const std::string*> user_keys;
-    user_keys.reserve(user_count);
     for (std::uint64_t i = 0; i < user_count; ++i) {
       std::string user;
-      if (!r.get_string(&user)) return damaged("manifest users");
-      auto [it, fresh] = impl.users.emplace(std::move(user), 0);
-      if (!fresh) return damaged("manifest users");
-      user_keys.push_back(&it->first);
+      if (!r.get_string(&user) || impl.users.intern(user) != i + 1) {
+        return damaged("manifest users");
+      }
     }
-    impl.owners.assign(node_count, nullptr);
+    impl.owners.assign(node_count, 0);
     for (Impl::Node node = 0; node < node_count; ++node) {
       std::int64_t template_id = 0;
       std::uint32_t user = 0;
       if (!r.get(&template_id) || !r.get(&user) || impl.template_of(node) != template_id) {
         return damaged("manifest nodes");
       }
-      if (user == kNoUser) continue;
-      if (user >= user_keys.size() || impl.graph->hnsw.isMarkedDeleted(node)) {
+      if (user == 0) continue;
+      if (user > impl.users.size() || impl.graph->hnsw.isMarkedDeleted(node)) {
         return damaged("manifest nodes");
       }
-      impl.attach(node, *user_keys[user]);
+      ++impl.live;
+      impl.owners[node] = user;
     }
     if (!r.at_end() || impl.live != static_cast<std::size_t>(expected.templates)) {
       return damaged("manifest nodes");
@@ -897,7 +937,7 @@ std::size_t HnswFaceIndex::capacity() const {
 bool HnswFaceIndex::contains(std::int64_t template_id) const {
   auto lock = impl_->mu.read();
   const auto node = impl_->node_of(template_id);
-  return node && impl_->owners[*node] != nullptr;
+  return node && impl_->owners[*node] != 0;
 }
 
 }  // namespace faceid::store
