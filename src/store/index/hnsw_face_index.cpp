@@ -660,7 +660,7 @@ struct HnswFaceIndex::Impl {
   }
 };
 
-HnswFaceIndex::HnswFaceIndex(HnswFaceIndexOptions options)
+HnswFaceIndex::HnswFaceIndex(const HnswFaceIndexOptions& options)
     : impl_(std::make_unique<Impl>(options, Impl::new_vector_file(options))) {}
 
 HnswFaceIndex::~HnswFaceIndex() = default;
@@ -819,7 +819,7 @@ Status HnswFaceIndex::save() const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<HnswFaceIndex>> HnswFaceIndex::load(HnswFaceIndexOptions options,
+Result<std::unique_ptr<HnswFaceIndex>> HnswFaceIndex::load(const HnswFaceIndexOptions& options,
                                                            const IndexCoverage& expected) {
   const std::string& dir = options.directory;
   auto damaged = [](const std::string& why) {

@@ -83,12 +83,12 @@ class HnswFaceIndex {
  public:
   // A new, empty index. With options.directory, any saved index there is invalidated.
   // Throws std::runtime_error when the vector file cannot be created.
-  explicit HnswFaceIndex(HnswFaceIndexOptions options = {});
+  explicit HnswFaceIndex(const HnswFaceIndexOptions& options = {});
 
   // The index saved in options.directory, if it covers exactly `expected` and every file's
   // checksum holds. Errors: "index_missing", "index_stale" (covers other templates),
   // "index_damaged" (bad checksum, truncated, unreadable). The caller then rebuilds.
-  static Result<std::unique_ptr<HnswFaceIndex>> load(HnswFaceIndexOptions options,
+  static Result<std::unique_ptr<HnswFaceIndex>> load(const HnswFaceIndexOptions& options,
                                                      const IndexCoverage& expected);
 
   // The templates the index holds (what a save records as covered).
