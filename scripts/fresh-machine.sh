@@ -90,7 +90,8 @@ bootstrap() {
     log "installing debootstrap on the host"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
   fi
-  debootstrap --variant=minbase "$SUITE" "$target" "$mirror"
+  # make is what a user installs to type `make test`; everything else must come from set-up.
+  debootstrap --variant=minbase --include=make "$SUITE" "$target" "$mirror"
   # What a Debian 12 installation's apt sources hold: the release, its updates, security.
   cat >"$target/etc/apt/sources.list" <<EOF
 deb $mirror $SUITE main
