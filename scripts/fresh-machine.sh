@@ -99,6 +99,11 @@ deb $mirror $SUITE-updates main
 deb $security $SUITE-security main
 EOF
   cp /etc/resolv.conf "$target/etc/resolv.conf"
+  # Certificate authorities this machine added locally (a network that intercepts TLS needs
+  # them): a fresh machine on the same network gets them too. The ca-certificates package,
+  # installed by set-up, adds them to the system store.
+  mkdir -p "$target/usr/local/share/ca-certificates"
+  cp -r /usr/local/share/ca-certificates/. "$target/usr/local/share/ca-certificates/" 2>/dev/null || true
   # Package scripts must not start daemons (PostgreSQL, Redis) outside our control: the
   # tests start their own. Debian's container images do the same.
   printf '#!/bin/sh\nexit 101\n' >"$target/usr/sbin/policy-rc.d"
