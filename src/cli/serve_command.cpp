@@ -10,12 +10,14 @@
 #include "api/admin_routes.h"
 #include "api/api_context.h"
 #include "api/auth_routes.h"
+#include "api/docs_routes.h"
 #include "api/ops_routes.h"
-#include "api/static_routes.h"
 #include "api/rate_limit_middleware.h"
+#include "api/static_routes.h"
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
+#include "auth/memory_session_revocations.h"
 #include "auth/retention_task.h"
 #include "auth/session_service.h"
 #include "cli/commands.h"
@@ -57,6 +59,8 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.reject_duplicate_faces = c.reject_duplicate_faces;
   s.verify_requires_password = c.auth_mode == "face+password";
   s.lockout.max_failures = c.max_failed_login_attempts;
+  s.lockout.min_clients = c.lockout_min_clients;
+  s.lockout.close_factor = c.lockout_close_factor;
   s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
   return s;
 }
@@ -123,9 +127,14 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
+  auth::MemorySessionRevocations revocations(clock);
   auth::AuthContext auth_ctx{
-      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config)};
+      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config), revocations};
   auth::SessionService sessions(auth_ctx);
+  if (Status s = sessions.load_revocations(); !s) {
+    logger->error("cannot load ended sessions", {{"error", s.error().message}});
+    return 1;
+  }
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);
   ratelimit::MemoryRateLimiter limiter(clock);
@@ -134,7 +143,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
                                 kRetentionInterval, logger);
 
-  api::OpsContext ops{kVersion, {}, &metrics, {}};
+  api::OpsContext ops{kVersion, {}, &metrics, {}, config.metrics_token, config.production()};
   ops.checks.push_back({"store", [&] { return (*store)->ping(); }});
   ops.checks.push_back({"models", [&] { return models_status; }});
   ops.checks.push_back({"rate_limiter", [&] { return limiter.ping(); }});
@@ -158,6 +167,12 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   api::add_admin_routes(router, api_ctx);
   if (Status s = api::add_static_routes(router, {"/", config.web_dir, kPageCsp}); !s) {
     logger->warn("sign-in page not served", {{"error", s.error().message}});
+  }
+  if (Status s = api::add_docs_routes(router, config.docs_assets_dir); !s) {
+    logger->warn("docs page assets not served", {{"error", s.error().message}});
+  }
+  for (const auto& r : router.routes()) {
+    logger->debug("route", {{"method", r.method}, {"path", r.pattern}});
   }
 
   http::ServerOptions options;
