@@ -24,7 +24,6 @@
 #include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
-#include "ratelimit/memory_rate_limiter.h"
 #include "version.h"
 
 namespace faceid::cli {
@@ -89,16 +88,6 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   }
   for (const auto& w : warnings) logger->warn(w);
 
-  auto store = open_store(config);
-  if (!store) {
-    logger->error("cannot open store", {{"error", store.error().message}});
-    return 1;
-  }
-  if (auto applied = (*store)->migrate(); !applied) {
-    logger->error("migration failed", {{"error", applied.error().message}});
-    return 1;
-  }
-
   auto engine = face::load_face_engine(engine_options(config));
   Status models_status;
   if (!engine) {
@@ -107,6 +96,20 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     models_status = make_error("models_unavailable", engine.error().message);
     engine = unavailable_engine();
   }
+
+  // After the engine: the PostgreSQL store searches only templates of its model version.
+  auto store = open_store(config, models_status ? (*engine)->model_version() : "");
+  if (!store) {
+    logger->error("cannot open store", {{"error", store.error().message}});
+    return 1;
+  }
+  auto applied = (*store)->migrate();
+  if (!applied) {
+    logger->error("migration failed", {{"error", applied.error().message}});
+    return 1;
+  }
+  logger->info("migrations",
+               {{"applied", static_cast<long long>(*applied)}, {"store", (*store)->backend()}});
 
   SystemClock clock;
   observability::Metrics metrics;
@@ -121,7 +124,12 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   auth::SessionService sessions(auth_ctx);
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);
-  ratelimit::MemoryRateLimiter limiter(clock);
+  auto shared = open_shared_state(config, clock);
+  if (!shared) {
+    logger->error("invalid REDIS_URL", {{"error", shared.error().message}});
+    return 2;
+  }
+  ratelimit::RateLimiter& limiter = *shared->limiter;
   api::ApiContext api_ctx{config, auth_ctx, accounts, face_auth, sessions, limiter};
   auth::RetentionTask retention(**store, clock,
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
@@ -165,6 +173,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"port", static_cast<long long>(server.port())},
                              {"workers", static_cast<long long>(config.workers)},
                              {"store", (*store)->backend()},
+                             {"shared_state", config.redis_url.empty() ? "memory" : "redis"},
                              {"detector", config.face_detection_model},
                              {"liveness", config.liveness_enabled},
                              {"environment", config.production() ? "production" : "development"},
