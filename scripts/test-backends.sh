@@ -4,6 +4,8 @@
 #
 #   scripts/test-backends.sh start DIR   # starts both; writes DIR/env (FACEID_TEST_* URLs)
 #   scripts/test-backends.sh stop DIR    # stops both (idempotent) and removes DIR
+#   scripts/test-backends.sh kill-postgres|start-postgres|kill-redis|start-redis DIR
+#                                        # fault tests: crash one server, restart it on its port
 #
 # PostgreSQL refuses to run as root: when started as root the cluster belongs to `nobody`.
 # Durability is off (fsync, synchronous_commit): the data dies with the test run anyway.
@@ -31,6 +33,24 @@ pick_port() {
   exit 1
 }
 
+pg_start_on() {
+  as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start \
+    -o "-p $1 -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
+        -c shared_buffers=64MB" >/dev/null
+}
+
+redis_start_on() {
+  redis-server --port "$1" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
+    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save "" \
+    --appendonly no --databases 4096 >/dev/null 2>&1 || return 1
+  for _ in $(seq 1 100); do
+    redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 start_postgres() {
   mkdir -p "$dir/pg"
   [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$dir/pg"
@@ -39,10 +59,7 @@ start_postgres() {
   local port
   for _ in 1 2 3 4 5; do
     port=$(pick_port)
-    if as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start \
-      -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off \
-          -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
-          -c shared_buffers=64MB" >/dev/null 2>&1; then
+    if pg_start_on "$port" 2>/dev/null; then
       echo "FACEID_TEST_PG_URL=postgresql://faceid@127.0.0.1:$port/postgres" >>"$dir/env"
       echo "FACEID_TEST_PG_PORT=$port" >>"$dir/env"
       echo "FACEID_TEST_PG_DATA=$dir/pg/data" >>"$dir/env"
@@ -59,17 +76,10 @@ start_redis() {
   for _ in 1 2 3 4 5; do
     port=$(pick_port)
     # Many logical databases: every test server gets its own (see tests/support/backends.cpp).
-    if redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
-      --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save "" \
-      --appendonly no --databases 4096 >/dev/null 2>&1; then
-      for _ in $(seq 1 100); do
-        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-          echo "FACEID_TEST_REDIS_URL=redis://127.0.0.1:$port" >>"$dir/env"
-          echo "FACEID_TEST_REDIS_PORT=$port" >>"$dir/env"
-          return
-        fi
-        sleep 0.05
-      done
+    if redis_start_on "$port"; then
+      echo "FACEID_TEST_REDIS_URL=redis://127.0.0.1:$port" >>"$dir/env"
+      echo "FACEID_TEST_REDIS_PORT=$port" >>"$dir/env"
+      return
     fi
   done
   cat "$dir/redis/redis.log" >&2 || true
@@ -86,7 +96,26 @@ stop_all() {
   rm -rf "$dir"
 }
 
+# Crash (SIGKILL-like: no shutdown checkpoint) and restart on the same port, for fault tests.
+kill_postgres() {
+  as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m immediate -w -t 30 stop >/dev/null
+}
+restart_postgres() {
+  pg_start_on "$(sed -n 's/^FACEID_TEST_PG_PORT=//p' "$dir/env")"
+}
+kill_redis() {
+  kill -9 "$(cat "$dir/redis/redis.pid")"
+  rm -f "$dir/redis/redis.pid"
+}
+restart_redis() {
+  redis_start_on "$(sed -n 's/^FACEID_TEST_REDIS_PORT=//p' "$dir/env")"
+}
+
 case "$cmd" in
+  kill-postgres) kill_postgres ;;
+  start-postgres) restart_postgres ;;
+  kill-redis) kill_redis ;;
+  start-redis) restart_redis ;;
   start)
     stop_all
     mkdir -p "$dir"
