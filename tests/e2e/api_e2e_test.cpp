@@ -361,8 +361,9 @@ TEST_F(ApiTest, KillMidRegistrationLeavesNoHalfWrittenUser) {
   // Whichever store ran: no user without its template, no template without its user.
   if (postgres_backend_selected()) {
     std::string url = base_env(server_->dir(), {})["DATABASE_URL"];
-    EXPECT_EQ(Backends::query(url, "SELECT count(*) FROM users u WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM face_templates t WHERE t.user_id = u.id)"),
+    EXPECT_EQ(Backends::query(url,
+                              "SELECT count(*) FROM users u WHERE NOT EXISTS "
+                              "(SELECT 1 FROM face_templates t WHERE t.user_id = u.id)"),
               "0");
     return;
   }

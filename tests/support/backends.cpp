@@ -61,8 +61,8 @@ const Backends& Backends::shared() {
 std::unique_ptr<Backends> Backends::start_private() {
   TempDir parent;  // only to get a unique name; the script owns the directory itself
   std::string dir = parent.path().string() + "-backends";
-  std::string cmd = std::string(FACEID_SOURCE_DIR) + "/scripts/test-backends.sh start " + dir +
-                    " >/dev/null";
+  std::string cmd =
+      std::string(FACEID_SOURCE_DIR) + "/scripts/test-backends.sh start " + dir + " >/dev/null";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot start private backends");
   auto b = std::unique_ptr<Backends>(new Backends(load(dir)));
   b->owned_ = true;
