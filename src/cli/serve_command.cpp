@@ -11,6 +11,7 @@
 #include "api/api_context.h"
 #include "api/auth_routes.h"
 #include "api/ops_routes.h"
+#include "api/static_routes.h"
 #include "api/rate_limit_middleware.h"
 #include "api/user_routes.h"
 #include "auth/account_service.h"
@@ -30,6 +31,12 @@ namespace faceid::cli {
 namespace {
 
 constexpr std::chrono::seconds kRetentionInterval{3600};
+
+// The sign-in page loads nothing from another origin; camera frames travel as blobs.
+constexpr const char* kPageCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
 
 // Blocks SIGINT/SIGTERM in every thread started after this call, so sigwait() sees them.
 sigset_t block_shutdown_signals() {
@@ -157,6 +164,9 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   api::add_auth_routes(router, api_ctx);
   api::add_user_routes(router, api_ctx);
   api::add_admin_routes(router, api_ctx);
+  if (Status s = api::add_static_routes(router, {"/", config.web_dir, kPageCsp}); !s) {
+    logger->warn("sign-in page not served", {{"error", s.error().message}});
+  }
 
   http::ServerOptions options;
   options.host = config.host;

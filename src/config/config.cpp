@@ -179,6 +179,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"PGVECTOR_EF_SEARCH", integer(&Config::pgvector_ef_search, "PGVECTOR_EF_SEARCH", 1, 1000)},
       {"DATA_DIR", str(&Config::data_dir)},
       {"MODELS_DIR", str(&Config::models_dir)},
+      {"WEB_DIR", str(&Config::web_dir)},
       {"SECRET_KEY", str(&Config::secret_key)},
       {"ALGORITHM", choice(&Config::algorithm, "ALGORITHM", {"hs256", "hs384", "hs512"})},
       {"ACCESS_TOKEN_EXPIRE_MINUTES",
@@ -374,6 +375,7 @@ std::string describe(const Config& c) {
   j["PGVECTOR_EF_SEARCH"] = c.pgvector_ef_search;
   j["DATA_DIR"] = c.data_dir;
   j["MODELS_DIR"] = c.models_dir;
+  j["WEB_DIR"] = c.web_dir;
   j["SECRET_KEY"] = c.secret_generated ? "(generated)" : "***";
   j["ALGORITHM"] = c.algorithm;
   j["ACCESS_TOKEN_EXPIRE_MINUTES"] = c.access_token_expire_minutes;

@@ -27,6 +27,7 @@ struct Config {
   int pgvector_ef_search = 100;  // PostgreSQL store: hnsw.ef_search (search breadth vs time)
   std::string data_dir = "data";
   std::string models_dir = "models";
+  std::string web_dir = "web";  // the sign-in page's static files, served at "/"
 
   // Tokens.
   std::string secret_key;
