@@ -38,7 +38,7 @@ pg_start_on() {
   as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start \
     -o "-p $1 -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off \
         -c full_page_writes=off -c max_connections=400 \
-        -c shared_buffers=64MB" >/dev/null
+        -c shared_buffers=${FACEID_PG_SHARED_BUFFERS:-64MB}" >/dev/null
 }
 
 redis_start_on() {
