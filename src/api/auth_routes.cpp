@@ -32,8 +32,13 @@ http::Response register_user(const ApiContext& ctx, http::Request& req) {
                        face ? std::string_view(face->value) : std::string_view()};
   auto user = ctx.accounts.register_user(r, client_of(req));
   if (!user) return error_for(user.error(), req);
-  return json_response(201,
-                       {{"user", public_user(*user)}, {"message", "User registered successfully"}});
+  // The new user is signed in, as clients of the service this replaces expect.
+  auto tokens = ctx.sessions.start(*user);
+  if (!tokens) return error_for(tokens.error(), req);
+  nlohmann::json body = token_body(*tokens);
+  body["user"] = public_user(*user);
+  body["message"] = "User registered successfully";
+  return json_response(201, body);
 }
 
 http::Response login(const ApiContext& ctx, http::Request& req) {

@@ -8,10 +8,31 @@ namespace {
 Error invalid_token() { return make_error("invalid_token", "Invalid or revoked token"); }
 }  // namespace
 
+Status SessionService::end_session(const std::string& family_id, TimePoint now) {
+  // Memory first: even if the store write fails, this replica refuses the session at once.
+  ctx_.revocations.revoke(family_id, now + ctx_.tokens.access_ttl());
+  return ctx_.store.revoke_token_family(family_id, now);
+}
+
+Status SessionService::load_revocations() {
+  TimePoint now = ctx_.clock.now();
+  auto ended = ctx_.store.revoked_sessions_since(now - ctx_.tokens.access_ttl());
+  if (!ended) return ended.error();
+  for (const auto& s : *ended) {
+    ctx_.revocations.revoke(s.family_id, s.revoked_at + ctx_.tokens.access_ttl());
+  }
+  return {};
+}
+
+bool SessionService::is_active(const TokenClaims& access) const {
+  return !ctx_.revocations.is_revoked(access.family_id);
+}
+
 Result<SessionTokens> SessionService::start(const store::User& user) {
   TimePoint now = ctx_.clock.now();
-  auto access = ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser);
   std::string family = TokenService::new_token_id();
+  auto access =
+      ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, family);
   auto refresh = ctx_.tokens.issue_refresh(user.id, family);
   store::RefreshTokenRecord rec{
       refresh.jti,        user.id,      family,       TokenService::token_hash(refresh.token),
@@ -31,7 +52,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   }
   TimePoint now = ctx_.clock.now();
   auto revoke_family = [&](const char* why) {
-    ctx_.store.revoke_token_family((*rec)->family_id, now);
+    end_session((*rec)->family_id, now);
     ctx_.logger->warn("refresh token family revoked", {{"audit", true},
                                                        {"event", std::string(why)},
                                                        {"user_id", (*rec)->user_id},
@@ -57,8 +78,8 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     revoke_family("refresh_token_reuse");
     return invalid_token();
   }
-  auto access =
-      ctx_.tokens.issue_access((*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser);
+  auto access = ctx_.tokens.issue_access(
+      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id);
   return SessionTokens{access.token, next.token, ctx_.tokens.access_ttl().count()};
 }
 
@@ -72,7 +93,7 @@ Status SessionService::logout(std::string_view token, const ClientInfo& client) 
       !TokenService::constant_time_equal((*rec)->token_hash, TokenService::token_hash(token))) {
     return invalid_token();
   }
-  if (Status s = ctx_.store.revoke_token_family((*rec)->family_id, ctx_.clock.now()); !s) return s;
+  if (Status s = end_session((*rec)->family_id, ctx_.clock.now()); !s) return s;
   ctx_.logger->info("logout", {{"audit", true},
                                {"event", "logout"},
                                {"user_id", (*rec)->user_id},

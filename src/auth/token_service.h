@@ -40,7 +40,7 @@ struct TokenClaims {
   std::string jti;      // "jti"
   TokenType type = TokenType::kAccess;
   Role role = Role::kUser;  // access tokens only ("role"); kUser for refresh tokens
-  std::string family_id;    // refresh tokens only ("fam"); empty for access tokens
+  std::string family_id;    // "fam": the session (refresh-token family), in both kinds
   TimePoint issued_at;      // "iat"
   TimePoint expires_at;     // "exp"
 };
@@ -55,9 +55,9 @@ class TokenService {
   // configuration bug, not a request-time failure). `clock` must outlive the service.
   TokenService(TokenOptions options, const Clock& clock);
 
-  // Access token: sub, jti, iat, exp = now + access_ttl, role, type "access".
-  // Throws std::bad_alloc only if libjwt cannot allocate.
-  IssuedToken issue_access(std::string_view user_id, Role role) const;
+  // Access token: sub, jti, iat, exp = now + access_ttl, role, fam = the session (refresh
+  // family) it belongs to, type "access". Throws std::bad_alloc only if libjwt cannot allocate.
+  IssuedToken issue_access(std::string_view user_id, Role role, std::string_view session_id) const;
   // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh".
   IssuedToken issue_refresh(std::string_view user_id, std::string_view family_id) const;
 

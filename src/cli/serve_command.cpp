@@ -11,8 +11,8 @@
 #include "api/api_context.h"
 #include "api/auth_routes.h"
 #include "api/ops_routes.h"
-#include "api/static_routes.h"
 #include "api/rate_limit_middleware.h"
+#include "api/static_routes.h"
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
@@ -56,6 +56,8 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.reject_duplicate_faces = c.reject_duplicate_faces;
   s.verify_requires_password = c.auth_mode == "face+password";
   s.lockout.max_failures = c.max_failed_login_attempts;
+  s.lockout.min_clients = c.lockout_min_clients;
+  s.lockout.close_factor = c.lockout_close_factor;
   s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
   return s;
 }
@@ -126,23 +128,36 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
-  auth::AuthContext auth_ctx{
-      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config)};
-  auth::SessionService sessions(auth_ctx);
-  auth::AccountService accounts(auth_ctx);
-  auth::FaceAuthService face_auth(auth_ctx, sessions);
-  auto shared = open_shared_state(config, clock);
+  // Rate limits and ended sessions: in-process, or shared by the replicas through Redis.
+  auto shared = open_shared_state(config, clock, **store, tokens->access_ttl());
   if (!shared) {
     logger->error("invalid REDIS_URL", {{"error", shared.error().message}});
     return 2;
   }
   ratelimit::RateLimiter& limiter = *shared->limiter;
+  auth::AuthContext auth_ctx{**store,
+                             **engine,
+                             *tokens,
+                             clock,
+                             auth_metrics,
+                             logger,
+                             auth_settings(config),
+                             *shared->revocations};
+  auth::SessionService sessions(auth_ctx);
+  if (!shared->redis) {
+    if (Status s = sessions.load_revocations(); !s) {
+      logger->error("cannot load ended sessions", {{"error", s.error().message}});
+      return 1;
+    }
+  }
+  auth::AccountService accounts(auth_ctx);
+  auth::FaceAuthService face_auth(auth_ctx, sessions);
   api::ApiContext api_ctx{config, auth_ctx, accounts, face_auth, sessions, limiter};
   auth::RetentionTask retention(**store, clock,
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
                                 kRetentionInterval, logger);
 
-  api::OpsContext ops{kVersion, {}, &metrics, {}};
+  api::OpsContext ops{kVersion, {}, &metrics, {}, config.metrics_token, config.production()};
   ops.checks.push_back({"store", [&] { return (*store)->ping(); }});
   ops.checks.push_back({"models", [&] { return models_status; }});
   ops.checks.push_back({"rate_limiter", [&] { return limiter.ping(); }});

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/memory_session_revocations.h"
+#include "auth/redis_session_revocations.h"
 #include "ratelimit/memory_rate_limiter.h"
 #include "ratelimit/redis_rate_limiter.h"
 #include "redis/redis_client.h"
@@ -60,10 +62,12 @@ SharedState::SharedState() = default;
 SharedState::SharedState(SharedState&&) noexcept = default;
 SharedState::~SharedState() = default;
 
-Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock) {
+Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock,
+                                      store::Store& store, std::chrono::seconds access_ttl) {
   SharedState out;
   if (config.redis_url.empty()) {
     out.limiter = std::make_unique<ratelimit::MemoryRateLimiter>(clock);
+    out.revocations = std::make_unique<auth::MemorySessionRevocations>(clock);
     return out;
   }
   auto url = redis::parse_redis_url(config.redis_url);
@@ -72,6 +76,15 @@ Result<SharedState> open_shared_state(const config::Config& config, const Clock&
   o.pool_size = config.workers;
   out.redis = std::make_unique<redis::RedisClient>(*url, o);
   out.limiter = std::make_unique<ratelimit::RedisRateLimiter>(*out.redis);
+  auto catch_up = [&store, &clock, access_ttl] {
+    std::vector<std::pair<std::string, TimePoint>> ended;
+    if (auto rows = store.revoked_sessions_since(clock.now() - access_ttl)) {
+      for (const auto& s : *rows) ended.emplace_back(s.family_id, s.revoked_at + access_ttl);
+    }
+    return ended;
+  };
+  out.revocations =
+      std::make_unique<auth::RedisSessionRevocations>(*out.redis, clock, std::move(catch_up));
   return out;
 }
 

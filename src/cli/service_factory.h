@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "auth/session_revocations.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "face/face_engine.h"
@@ -26,6 +27,9 @@ Result<store::StorePtr> open_store(const config::Config& config,
 struct SharedState {
   std::unique_ptr<redis::RedisClient> redis;  // null without REDIS_URL
   ratelimit::RateLimiterPtr limiter;
+  // Ended sessions. With Redis already loaded from the store (and again after every
+  // reconnect); in-process the caller loads them (SessionService::load_revocations).
+  auth::SessionRevocationsPtr revocations;
   SharedState();
   SharedState(SharedState&&) noexcept;
   ~SharedState();
@@ -33,7 +37,10 @@ struct SharedState {
 
 // Errors: invalid_config (a malformed REDIS_URL). Connects lazily: a Redis that is down makes
 // requests fail closed and /ready say so, not the start-up fail.
-Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock);
+// `store` and `access_ttl` let the Redis revocation set catch up on sessions ended while a
+// replica was cut off from Redis.
+Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock,
+                                      store::Store& store, std::chrono::seconds access_ttl);
 
 face::EngineOptions engine_options(const config::Config& config);
 

@@ -2,6 +2,7 @@
 #include "redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <charconv>
@@ -219,6 +220,79 @@ Status RedisClient::ping() {
   auto r = command({"PING"});
   if (!r) return r.error();
   return {};
+}
+
+Subscription::Subscription(RedisUrl url, std::string channel, OnMessage on_message,
+                           std::function<void()> on_subscribed, RedisOptions options)
+    : url_(std::move(url)),
+      channel_(std::move(channel)),
+      on_message_(std::move(on_message)),
+      on_subscribed_(std::move(on_subscribed)),
+      options_(options),
+      thread_([this] { run(); }) {}
+
+Subscription::~Subscription() {
+  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);  // unblocks redisGetReply
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Subscription::run() {
+  std::chrono::milliseconds backoff{0};
+  while (!stop_) {
+    redisContext* ctx =
+        redisConnectWithTimeout(url_.host.c_str(), url_.port, to_timeval(options_.timeout));
+    bool subscribed = false;
+    if (ctx != nullptr && ctx->err == 0) {
+      redisEnableKeepAlive(ctx);
+      bool ok = true;
+      if (!url_.password.empty()) {
+        auto* r = static_cast<redisReply*>(
+            url_.user.empty()
+                ? redisCommand(ctx, "AUTH %s", url_.password.c_str())
+                : redisCommand(ctx, "AUTH %s %s", url_.user.c_str(), url_.password.c_str()));
+        ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+        if (r != nullptr) freeReplyObject(r);
+      }
+      auto* r = ok ? static_cast<redisReply*>(
+                         redisCommand(ctx, "SUBSCRIBE %b", channel_.data(), channel_.size()))
+                   : nullptr;
+      subscribed = r != nullptr && r->type == REDIS_REPLY_ARRAY;
+      if (r != nullptr) freeReplyObject(r);
+    }
+    if (subscribed) {
+      backoff = std::chrono::milliseconds(0);
+      {
+        std::lock_guard lock(mu_);
+        fd_ = ctx->fd;
+      }
+      if (stop_) shutdown(ctx->fd, SHUT_RDWR);
+      on_subscribed_();
+      // Messages arrive as ["message", channel, payload]; blocks until one comes or the
+      // connection fails (server gone, or our destructor shut the socket down).
+      void* raw = nullptr;
+      while (!stop_ && redisGetReply(ctx, &raw) == REDIS_OK) {
+        auto* r = static_cast<redisReply*>(raw);
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+            r->element[2]->type == REDIS_REPLY_STRING) {
+          on_message_(std::string(r->element[2]->str, r->element[2]->len));
+        }
+        freeReplyObject(r);
+      }
+      std::lock_guard lock(mu_);
+      fd_ = -1;
+    }
+    if (ctx != nullptr) redisFree(ctx);
+    if (stop_) break;
+    backoff =
+        backoff.count() == 0 ? options_.min_backoff : std::min(options_.max_backoff, backoff * 2);
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, backoff, [this] { return stop_.load(); });
+  }
 }
 
 }  // namespace faceid::redis

@@ -6,12 +6,16 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -78,6 +82,34 @@ class RedisClient {
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point retry_at_{};
   std::map<std::string, std::string> script_shas_;  // source -> SHA-1 the server gave; mu_
+};
+
+// Subscription: a background thread subscribed to one pub/sub channel on its own connection
+// (a subscribed connection can do nothing else). Calls `on_message` for every message and
+// `on_subscribed` after every (re)subscription, so the owner can catch up on what it missed
+// while disconnected. Reconnects with the same backoff as RedisClient. Stops in the destructor.
+class Subscription {
+ public:
+  using OnMessage = std::function<void(const std::string& payload)>;
+  Subscription(RedisUrl url, std::string channel, OnMessage on_message,
+               std::function<void()> on_subscribed, RedisOptions options = {});
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+ private:
+  void run();
+
+  const RedisUrl url_;
+  const std::string channel_;
+  const OnMessage on_message_;
+  const std::function<void()> on_subscribed_;
+  const RedisOptions options_;
+  std::mutex mu_;  // guards fd_ and wakes the backoff sleep
+  std::condition_variable cv_;
+  int fd_ = -1;  // the subscribed socket, shut down to unblock the thread on stop
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace faceid::redis

@@ -87,7 +87,7 @@ const std::string kTemplateColumns =
     "id, user_id, embedding::text, model_version, quality, " + ms("created_at");
 const std::string kAttemptColumns =
     "id, user_id, username_tried, ip, user_agent, reason, confidence_score, liveness_score, " +
-    ms("created_at");
+    ms("created_at") + ", distance";
 const std::string kTokenColumns = "jti, user_id, family_id, token_hash, " + ms("expires_at") +
                                   ", " + ms("revoked_at") + ", replaced_by, " + ms("created_at");
 
@@ -113,9 +113,11 @@ struct Statement {
 const std::vector<Statement>& statements() {
   static const std::vector<Statement> kAll = {
       {"user_by_id", "SELECT " + kUserColumns + " FROM users WHERE id = $1"},
-      {"user_by_username", "SELECT " + kUserColumns + " FROM users WHERE username = $1"},
+      // Usernames compare case-insensitively ("Alice" and "alice" are one account).
+      {"user_by_username",
+       "SELECT " + kUserColumns + " FROM users WHERE lower(username) = lower($1)"},
       {"user_clash",
-       "SELECT EXISTS(SELECT 1 FROM users WHERE username = $1), "
+       "SELECT EXISTS(SELECT 1 FROM users WHERE lower(username) = lower($1)), "
        "EXISTS(SELECT 1 FROM users WHERE lower(email) = lower($2))"},
       {"insert_user",
        "INSERT INTO users(id, username, email, password_hash, is_active, is_locked, "
@@ -142,11 +144,18 @@ const std::vector<Statement>& statements() {
       {"touch_last_login", "UPDATE users SET last_login_at = $1::timestamptz WHERE id = $2"},
       {"insert_attempt",
        "INSERT INTO failed_login_attempts(user_id, username_tried, ip, user_agent, reason, "
-       "confidence_score, liveness_score, created_at) "
-       "VALUES($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)"},
-      {"count_failures",
-       "SELECT count(*) FROM failed_login_attempts WHERE user_id = $1 AND "
-       "created_at >= $2::timestamptz"},
+       "confidence_score, liveness_score, created_at, distance) "
+       "VALUES($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9)"},
+      {"account_failures",
+       "SELECT count(*), count(DISTINCT ip), count(*) FILTER (WHERE distance <= $3) "
+       "FROM failed_login_attempts WHERE user_id = $1 AND created_at >= $2::timestamptz"},
+      {"client_failures",
+       "SELECT count(*), " + ms("max(created_at)") +
+           " FROM failed_login_attempts WHERE ip = $1 AND created_at >= $2::timestamptz AND "
+           "(user_id = $3 OR lower(username_tried) = lower($4))"},
+      {"revoked_sessions_since",
+       "SELECT family_id, " + ms("max(revoked_at)") +
+           " FROM refresh_tokens WHERE revoked_at >= $1::timestamptz GROUP BY family_id"},
       {"attempts_since", "SELECT " + kAttemptColumns +
                              " FROM failed_login_attempts WHERE created_at >= $1::timestamptz "
                              "ORDER BY created_at DESC, id DESC LIMIT $2"},
@@ -222,6 +231,7 @@ LoginAttempt read_attempt(const pqxx::row& r) {
   a.confidence_score = optional_real(r[6]);
   a.liveness_score = optional_real(r[7]);
   a.created_at = from_ms(r[8].as<std::int64_t>());
+  a.distance = optional_real(r[9]);
   return a;
 }
 
@@ -308,6 +318,21 @@ bool face_taken(pqxx::work& tx, const Vector128& e, const std::string& except_us
   return false;
 }
 
+// A migration may start with "-- refuse-if: <SELECT returning a message>" lines (as in the
+// SQLite dialect): when such a query returns a row, the migration is refused with that
+// message instead of failing halfway on existing data.
+std::optional<std::string> refusal(pqxx::work& tx, const Migration& m) {
+  constexpr std::string_view kMarker = "-- refuse-if: ";
+  std::string_view sql = m.sql;
+  for (std::size_t pos = sql.find(kMarker); pos != std::string_view::npos;
+       pos = sql.find(kMarker, pos + 1)) {
+    std::size_t start = pos + kMarker.size();
+    auto r = tx.exec(std::string(sql.substr(start, sql.find('\n', start) - start)));
+    if (!r.empty()) return r[0][0].is_null() ? std::string("refused") : r[0][0].as<std::string>();
+  }
+  return std::nullopt;
+}
+
 Error face_already_registered() {
   return make_error("face_already_registered",
                     "This face is already registered to another account");
@@ -385,6 +410,10 @@ Result<int> PostgresStore::migrate() {
     for (const auto& m : migrations_for("postgresql")) {
       if (m.version <= current) continue;
       pqxx::work tx(c);
+      if (auto refused = refusal(tx, m)) {
+        return make_error("migration_refused", "migration " + std::to_string(m.version) + " (" +
+                                                   m.name + ") refused: " + *refused);
+      }
       try {
         tx.exec(m.sql);
       } catch (const pqxx::sql_error& e) {
@@ -560,16 +589,29 @@ Status PostgresStore::record_failed_attempt(const LoginAttempt& a) {
   return run(*pool_, [&](PgConnection& c) -> Status {
     pqxx::nontransaction n(*c.conn);
     n.exec_prepared("insert_attempt", a.user_id, a.username_tried, a.ip, a.user_agent, a.reason,
-                    a.confidence_score, a.liveness_score, format_time(a.created_at));
+                    a.confidence_score, a.liveness_score, format_time(a.created_at), a.distance);
     return {};
   });
 }
 
-Result<std::int64_t> PostgresStore::count_failures_for_user(const std::string& user_id,
-                                                            TimePoint since) {
-  return run(*pool_, [&](PgConnection& c) -> Result<std::int64_t> {
+Result<AccountFailureCounts> PostgresStore::account_failures(const std::string& user_id,
+                                                             TimePoint since,
+                                                             double close_distance) {
+  return run(*pool_, [&](PgConnection& c) -> Result<AccountFailureCounts> {
     pqxx::nontransaction n(*c.conn);
-    return n.exec_prepared1("count_failures", user_id, format_time(since))[0].as<std::int64_t>();
+    auto r = n.exec_prepared1("account_failures", user_id, format_time(since), close_distance);
+    return AccountFailureCounts{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(),
+                                r[2].as<std::int64_t>()};
+  });
+}
+
+Result<ClientFailureCounts> PostgresStore::client_failures(
+    const std::optional<std::string>& user_id, const std::string& username, const std::string& ip,
+    TimePoint since) {
+  return run(*pool_, [&](PgConnection& c) -> Result<ClientFailureCounts> {
+    pqxx::nontransaction n(*c.conn);
+    auto r = n.exec_prepared1("client_failures", ip, format_time(since), user_id, username);
+    return ClientFailureCounts{r[0].as<std::int64_t>(), optional_time(r[1])};
   });
 }
 
@@ -670,6 +712,16 @@ Status PostgresStore::revoke_token_family(const std::string& family_id, TimePoin
     pqxx::nontransaction n(*c.conn);
     n.exec_prepared("revoke_family", format_time(now), family_id);
     return {};
+  });
+}
+
+Result<std::vector<RevokedSession>> PostgresStore::revoked_sessions_since(TimePoint since) {
+  return run(*pool_, [&](PgConnection& c) -> Result<std::vector<RevokedSession>> {
+    pqxx::nontransaction n(*c.conn);
+    return rows_of<RevokedSession>(
+        n.exec_prepared("revoked_sessions_since", format_time(since)), [](const pqxx::row& r) {
+          return RevokedSession{r[0].as<std::string>(), from_ms(r[1].as<std::int64_t>())};
+        });
   });
 }
 

@@ -59,8 +59,11 @@ class PostgresStore final : public Store {
   Status record_login_success(const std::string& user_id, const std::string& ip,
                               const std::string& method, TimePoint now) override;
   Status record_failed_attempt(const LoginAttempt& attempt) override;
-  Result<std::int64_t> count_failures_for_user(const std::string& user_id,
-                                               TimePoint since) override;
+  Result<AccountFailureCounts> account_failures(const std::string& user_id, TimePoint since,
+                                                double close_distance) override;
+  Result<ClientFailureCounts> client_failures(const std::optional<std::string>& user_id,
+                                              const std::string& username, const std::string& ip,
+                                              TimePoint since) override;
   Result<std::vector<LoginAttempt>> failed_attempts_since(TimePoint since, int limit) override;
   Result<std::vector<LoginAttempt>> failed_attempts_for_user(const std::string& user_id,
                                                              int limit) override;
@@ -74,6 +77,7 @@ class PostgresStore final : public Store {
   Result<bool> rotate_refresh_token(const std::string& old_jti, const RefreshTokenRecord& next,
                                     TimePoint now) override;
   Status revoke_token_family(const std::string& family_id, TimePoint now) override;
+  Result<std::vector<RevokedSession>> revoked_sessions_since(TimePoint since) override;
 
   PostgresStore(PostgresOptions options, std::unique_ptr<PgPool> pool);
 
