@@ -17,7 +17,7 @@ std::string channel_for(const redis::RedisUrl& url) {
 }  // namespace
 
 RedisSessionRevocations::RedisSessionRevocations(redis::RedisClient& client, const Clock& clock,
-                                                 CatchUp catch_up)
+                                                 const CatchUp& catch_up)
     : client_(client), channel_(channel_for(client.url())), local_(clock) {
   load(catch_up);
   subscription_ = std::make_unique<redis::Subscription>(
@@ -31,7 +31,7 @@ RedisSessionRevocations::RedisSessionRevocations(redis::RedisClient& client, con
         }
         local_.revoke(payload.substr(space + 1), TimePoint(std::chrono::milliseconds(ms)));
       },
-      [this, catch_up] { load(catch_up); });
+      [this, catch_up] { load(catch_up); }, client.options());
 }
 
 RedisSessionRevocations::~RedisSessionRevocations() = default;

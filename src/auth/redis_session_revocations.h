@@ -29,7 +29,7 @@ class RedisSessionRevocations final : public SessionRevocations {
   using CatchUp = std::function<std::vector<std::pair<std::string, TimePoint>>()>;
 
   // Loads `catch_up()` once now, then subscribes. `client` must outlive this object.
-  RedisSessionRevocations(redis::RedisClient& client, const Clock& clock, CatchUp catch_up);
+  RedisSessionRevocations(redis::RedisClient& client, const Clock& clock, const CatchUp& catch_up);
   ~RedisSessionRevocations() override;
 
   void revoke(const std::string& session_id, TimePoint forget_after) override;

@@ -68,6 +68,7 @@ class RedisClient {
   Status ping();
 
   const RedisUrl& url() const { return url_; }
+  const RedisOptions& options() const { return options_; }
 
  private:
   struct Connection;
