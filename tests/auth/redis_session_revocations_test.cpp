@@ -64,7 +64,7 @@ TEST(RedisSessionRevocationsTest, StartUpAndEveryResubscriptionCatchUpFromTheSto
     std::lock_guard lock(mu);
     return in_store;
   });
-  EXPECT_TRUE(r.is_revoked("ended-before-start"));  // loaded in the constructor
+  EXPECT_TRUE(r.is_revoked("ended-before-start"));      // loaded in the constructor
   EXPECT_TRUE(eventually([&] { return loads >= 2; }));  // and once subscribed
   backends->kill_redis();
   {

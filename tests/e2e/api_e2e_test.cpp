@@ -174,6 +174,30 @@ TEST_F(ApiTest, LogoutEndsTheAccessTokenAtOnce) {
   EXPECT_EQ(c().get("/api/v1/users/me", bearer(other["access_token"])).status, 200);
 }
 
+TEST(ApiSessionTest, AnEndedSessionStaysEndedAfterARestart) {
+  TempDir shared;
+  Env env = recognition_env({{"DATA_DIR", shared.file("data")}});
+  std::string access;
+  std::string live_access;
+  {
+    ServerProcess first(env);
+    ASSERT_TRUE(first.running()) << first.output();
+    HttpClient c(first.base_url());
+    auto reg = register_user(c, "obama", photo("obama_1.jpg"));
+    ASSERT_EQ(reg.status, 201) << reg.body;
+    access = reg.json()["access_token"];
+    live_access = login(c, photo("obama_2.jpg")).json()["access_token"];
+    ASSERT_EQ(
+        c.post_json("/api/v1/auth/logout", {{"refresh_token", reg.json()["refresh_token"]}}).status,
+        200);
+  }
+  ServerProcess second(env);
+  ASSERT_TRUE(second.running()) << second.output();
+  HttpClient c(second.base_url());
+  EXPECT_EQ(c.get("/api/v1/users/me", bearer(access)).status, 401);
+  EXPECT_EQ(c.get("/api/v1/users/me", bearer(live_access)).status, 200);
+}
+
 TEST_F(ApiTest, RefreshTokenReuseEndsTheFamilysAccessTokens) {
   ASSERT_EQ(register_user(c(), "obama", photo("obama_1.jpg")).status, 201);
   auto l = login(c(), photo("obama_2.jpg")).json();

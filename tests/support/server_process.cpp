@@ -62,10 +62,11 @@ int wait_for(pid_t pid, int timeout_ms) {
   return -1;
 }
 
-// On the PostgreSQL run, a server dir gets its own database and Redis database, made once and
-// remembered in the dir, so CLI commands run against the same dir see the server's data.
-void add_backend_urls(const TempDir& dir, Env& env) {
-  const std::string saved = dir.file(".test-backends");
+// On the PostgreSQL run, a data dir gets its own database and Redis database, made once and
+// remembered beside it ("<DATA_DIR>.test-backends"), so CLI commands run against the same dir,
+// and servers restarted on the same DATA_DIR, see the same data, as with SQLite.
+void add_backend_urls(const std::string& data_dir, Env& env) {
+  const std::string saved = data_dir + ".test-backends";
   std::string content = read_file(saved);
   if (content.empty()) {
     const auto& b = Backends::shared();
@@ -101,11 +102,14 @@ Env base_env(const TempDir& dir, const Env& extra) {
              {"LOG_FILE", dir.file("logs/app.log")},
              {"MODELS_DIR", std::string(FACEID_SOURCE_DIR) + "/models"},
              {"WEB_DIR", std::string(FACEID_SOURCE_DIR) + "/web"},
+             {"DOCS_ASSETS_DIR", std::string(FACEID_SOURCE_DIR) + "/node_modules/swagger-ui-dist"},
              {"SECRET_KEY", "test-secret-key-0123456789abcdef0123456789"},
              {"WORKERS", "4"}};
   if (const char* opts = std::getenv("ASAN_OPTIONS")) env["ASAN_OPTIONS"] = opts;
   if (const char* opts = std::getenv("UBSAN_OPTIONS")) env["UBSAN_OPTIONS"] = opts;
-  if (postgres_backend_selected() && extra.count("DATABASE_URL") == 0) add_backend_urls(dir, env);
+  if (postgres_backend_selected() && extra.count("DATABASE_URL") == 0) {
+    add_backend_urls(extra.count("DATA_DIR") ? extra.at("DATA_DIR") : env["DATA_DIR"], env);
+  }
   for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }
