@@ -23,7 +23,9 @@ std::string rate_limit_group(const std::string& method, const std::string& path)
 http::Middleware rate_limit_middleware(const ApiContext& ctx) {
   return [&ctx](http::Request& req, const http::Next& next) {
     const auto& cfg = ctx.config;
-    std::string group = rate_limit_group(req.method, req.path);
+    // The matched route template (set by the Router before middleware), never the raw path:
+    // only unmatched paths, which reach no handler, fall back to it for the default bucket.
+    std::string group = rate_limit_group(req.method, req.route.empty() ? req.path : req.route);
     if (!cfg.rate_limit_enabled || group.empty() || req.method == "OPTIONS") return next(req);
     const config::RateSpec& spec = group == "register" ? cfg.rate_limit_register
                                    : group == "login"  ? cfg.rate_limit_login

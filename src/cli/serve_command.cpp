@@ -2,10 +2,12 @@
 // services and HTTP together, then wait for SIGTERM/SIGINT.
 #include <pthread.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "api/admin_routes.h"
 #include "api/api_context.h"
@@ -193,9 +195,15 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  options.workers = config.workers;
+  // Handler work (face pipeline, Argon2) is CPU-bound: more threads than cores only queue
+  // inside the scheduler, where the server can no longer refuse them with a quick 503. WORKERS
+  // still sets how much may wait: 4 requests per configured worker.
+  options.workers =
+      std::min(config.workers, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  options.queue_capacity = 4 * static_cast<std::size_t>(config.workers);
   options.max_body_bytes = config.max_body_bytes();
   options.trusted_proxies = config.trusted_proxies;
+  options.metrics = &metrics;
   http::Server server(options, router, logger);
   if (Status s = server.start(); !s) {
     logger->error("cannot start HTTP server", {{"error", s.error().message}});
