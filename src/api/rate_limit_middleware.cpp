@@ -32,6 +32,9 @@ http::Middleware rate_limit_middleware(const ApiContext& ctx) {
                                                        : cfg.rate_limit_default;
     auto decision = ctx.limiter.hit(group + ":" + req.client_ip, limit_of(spec));
     if (!decision) {
+      // The shared limiter is unreachable: fail closed by default, so an outage of Redis
+      // cannot switch brute-force protection off; RATE_LIMIT_FAIL_OPEN trades that for uptime.
+      if (cfg.rate_limit_fail_open) return next(req);
       req.route = "rate_limited";
       return http::error_response(503, "service_unavailable",
                                   "Rate limiter unavailable; try again shortly", {},
