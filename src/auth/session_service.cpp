@@ -8,11 +8,12 @@ namespace {
 Error invalid_token() { return make_error("invalid_token", "Invalid or revoked token"); }
 }  // namespace
 
-Result<SessionTokens> SessionService::start(const store::User& user) {
+Result<SessionTokens> SessionService::start(const store::User& user,
+                                            const std::vector<std::string>& amr) {
   TimePoint now = ctx_.clock.now();
-  auto access = ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser);
+  auto access = ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, amr);
   std::string family = TokenService::new_token_id();
-  auto refresh = ctx_.tokens.issue_refresh(user.id, family);
+  auto refresh = ctx_.tokens.issue_refresh(user.id, family, amr);
   store::RefreshTokenRecord rec{
       refresh.jti,        user.id,      family,       TokenService::token_hash(refresh.token),
       refresh.expires_at, std::nullopt, std::nullopt, now};
@@ -47,7 +48,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   if (!user->has_value() || !(*user)->is_active || is_locked((*user)->locked_until, now)) {
     return invalid_token();
   }
-  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id);
+  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id, claims->amr);
   store::RefreshTokenRecord next_rec{
       next.jti,        (*user)->id,  (*rec)->family_id, TokenService::token_hash(next.token),
       next.expires_at, std::nullopt, std::nullopt,      now};
@@ -57,8 +58,8 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     revoke_family("refresh_token_reuse");
     return invalid_token();
   }
-  auto access =
-      ctx_.tokens.issue_access((*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser);
+  auto access = ctx_.tokens.issue_access(
+      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, claims->amr);
   return SessionTokens{access.token, next.token, ctx_.tokens.access_ttl().count()};
 }
 

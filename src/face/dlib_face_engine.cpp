@@ -108,6 +108,10 @@ FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame
   *chip_out = aligner_->chip(frame.image, landmarks);
   FaceResult face;
   face.box = to_face_box(detection.box, detection.score, frame.scale);
+  for (size_t i = 0; i < landmarks.size(); ++i) {
+    face.landmarks[i] = {static_cast<float>(landmarks[i].x * frame.scale),
+                         static_cast<float>(landmarks[i].y * frame.scale)};
+  }
   const double face_px = std::min(detection.box.width, detection.box.height) * frame.scale;
   face.quality =
       assess_quality(*chip_out, landmarks, frame.image.size(), face_px, options_.quality);

@@ -17,7 +17,8 @@
 namespace faceid::http {
 namespace {
 
-constexpr int kMaxFormFields = 32;
+// A liveness challenge response carries up to 40 "frames" parts plus the account fields.
+constexpr int kMaxFormFields = 64;
 
 bool trusted(const std::string& ip, const std::vector<std::string>& proxies) {
   return std::any_of(proxies.begin(), proxies.end(),
