@@ -15,7 +15,7 @@ const ACTION_TEXT = {
   turn_left: 'Turn your head to your left, then back',
   turn_right: 'Turn your head to your right, then back',
   look_up: 'Look up, then back',
-  blink: 'Blink',
+  blink: 'Blink slowly',
 };
 
 const QUALITY_TEXT = {

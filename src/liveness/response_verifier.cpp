@@ -168,7 +168,7 @@ Result<VerifiedResponse> verify_response(const std::vector<Action>& actions,
   if (frames.empty()) return make_error("action_missing", "No frames", {});
   const Baseline base = baseline_of(frames, t);
   VerifiedResponse out;
-  if (std::abs(frames[base.frame].yaw_deg) > t.max_baseline_yaw_deg) {
+  if (std::abs(base.yaw) > t.max_start_yaw) {
     return make_error("action_missing", "Start facing the camera", {"no frontal start"});
   }
   out.best_frame = best_frontal(frames, base, t);

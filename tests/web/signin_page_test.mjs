@@ -31,7 +31,9 @@ const log = (...a) => console.log('[web]', ...a);
 // tests/liveness/challenge_actions.h (measured with bench/liveness/liveness_probe).
 const TFJS = {
   frontal: [3, 6, 9, 12, 15, 18],
-  blink: [21, 24, 27, 30, 33, 36, 39],
+  // A deliberate blink, as the page asks ("blink slowly"): the clip's closed-eye frames held
+  // ~0.3 s, so ~9 frames/s capture sees them whatever the phase.
+  blink: [21, 27, 30, 30, 33, 33, 36, 39],
   turn_right: [45, 54, 63, 72, 81, 90, 99, 108],
   turn_left: [138, 147, 156, 165, 174, 183, 192],
 };
@@ -146,16 +148,22 @@ async function newPage(browser, base) {
     writeY4m(camera, nextClip(body.actions));
     await route.fulfill({ response });
   });
+  if (process.env.FACEID_WEB_DUMP) {  // debugging: keep what the page uploads
+    await page.route('**/api/v1/auth/*', async (route) => {
+      const body = route.request().postDataBuffer();
+      if (body) fs.writeFileSync(path.join(process.env.FACEID_WEB_DUMP, `upload-${Date.now()}.bin`), body);
+      await route.continue();
+    });
+  }
   await page.goto('/');
   return { page, context, cspErrors };
 }
 
 async function outcome(page) {
+  // (Locators, not waitForFunction: the page's CSP rightly forbids eval.)
   const status = page.locator('#status');
-  await page.waitForFunction(() => {
-    const s = document.getElementById('status');
-    return !s.hidden && !['', 'checking'].includes(s.dataset.code);
-  }, null, { timeout: 90000 });
+  await page.locator('#status:not([hidden]):not([data-code=""]):not([data-code="checking"])')
+    .waitFor({ timeout: 90000 });
   return { code: await status.getAttribute('data-code'), text: (await status.textContent()).trim() };
 }
 
