@@ -42,6 +42,8 @@ const MESSAGES = {
   no_face_detected: 'No face was found. Move into the oval, closer to the camera, in good light.',
   multiple_faces: 'More than one face is in view. Make sure only you are in front of the camera.',
   poor_image_quality: 'Your face was not clear enough.',
+  registration_refused: 'We could not create this account: the username or email may be taken, or this face is already registered. Try other details, or sign in.',
+  too_many_attempts: 'Too many failed attempts. Please wait a while before trying again.',
   user_exists: 'That username or email is already registered.',
   face_already_registered: 'This face is already registered to another account. Sign in instead.',
   validation_error: 'Please check the form.',
@@ -313,7 +315,8 @@ async function showAccount(result) {
     dl.append(dt, dd);
   }
   const amr = (result.amr || []).includes('liveness_challenge') ? 'face and liveness challenge' : 'face';
-  const facts = ['Match confidence ' + Number(result.confidence_score).toFixed(2)];
+  const facts = [];
+  if (typeof result.confidence_score === 'number') facts.push('Match confidence ' + result.confidence_score.toFixed(2));
   if (typeof result.liveness_score === 'number') facts.push('liveness ' + result.liveness_score.toFixed(2));
   facts.push('proven by ' + amr);
   $('signin-facts').textContent = facts.join(' · ');
@@ -356,7 +359,7 @@ async function onRegister(event) {
   if (r.code === 'cancelled') return showStatus('info', 'Cancelled.', 'cancelled');
   if (!r.ok) return showError(r.code, r.details);
   $('password').value = '';
-  if (r.data.access_token) return showAccount(r.data);
+  if (r.data.access_token) return showAccount(r.data);  // registration signs the new user in
   showStatus('success', 'Account created for ' + r.data.user.username + '. You can now sign in with your face.', 'registered');
   $('signin-button').focus();
 }

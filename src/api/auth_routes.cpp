@@ -35,8 +35,18 @@ http::Response register_user(const ApiContext& ctx, http::Request& req) {
                        .frames = face.frames};
   auto user = ctx.accounts.register_user(r, client_of(req));
   if (!user) return error_for(user.error(), req);
-  return json_response(201,
-                       {{"user", public_user(*user)}, {"message", "User registered successfully"}});
+  // The new user is signed in, as clients of the service this replaces expect; a registration
+  // that passed a liveness challenge proved that too.
+  const std::vector<std::string> amr = face.is_challenge()
+                                           ? std::vector<std::string>{"face", "liveness_challenge"}
+                                           : std::vector<std::string>{"face"};
+  auto tokens = ctx.sessions.start(*user, amr);
+  if (!tokens) return error_for(tokens.error(), req);
+  nlohmann::json body = token_body(*tokens);
+  body["user"] = public_user(*user);
+  body["amr"] = amr;
+  body["message"] = "User registered successfully";
+  return json_response(201, body);
 }
 
 http::Response login(const ApiContext& ctx, http::Request& req) {

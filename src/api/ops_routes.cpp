@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "api/json_response.h"
+#include "auth/token_service.h"
+#include "http/error_response.h"
 
 namespace faceid::api {
 
@@ -29,7 +31,20 @@ void add_ops_routes(http::Router& router, const OpsContext& ctx) {
                          {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
   });
 
-  router.get("/metrics", [&ctx](http::Request&) {
+  router.get("/metrics", [&ctx](http::Request& req) {
+    if (ctx.metrics_token.empty() && ctx.production) {
+      return http::error_response(403, "forbidden",
+                                  "Metrics are not public in production: set METRICS_TOKEN", {},
+                                  req.correlation_id);
+    }
+    if (!ctx.metrics_token.empty() &&
+        !auth::TokenService::constant_time_equal(req.header("authorization"),
+                                                 "Bearer " + ctx.metrics_token)) {
+      auto res = http::error_response(401, "not_authenticated", "Metrics need the bearer token", {},
+                                      req.correlation_id);
+      res.set_header("WWW-Authenticate", "Bearer");
+      return res;
+    }
     http::Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (ctx.before_metrics) ctx.before_metrics();

@@ -23,6 +23,10 @@ struct OpsContext {
   std::vector<ReadinessCheck> checks;
   observability::Metrics* metrics = nullptr;
   std::function<void()> before_metrics;  // refreshes gauges read from the store
+  // Non-empty: /metrics wants "Authorization: Bearer <metrics_token>". Empty in production:
+  // /metrics is not served (operators opt in by setting METRICS_TOKEN).
+  std::string metrics_token;
+  bool production = false;
 };
 
 // Registers the routes. `ctx` must outlive the router.

@@ -56,6 +56,7 @@ Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx
   auto claims =
       ctx.auth.tokens.verify(std::string_view(h).substr(prefix.size()), auth::TokenType::kAccess);
   if (!claims) return claims.error();
+  if (!ctx.sessions.is_active(*claims)) return make_error("invalid_token", "session ended");
   auto user = ctx.auth.store.find_user_by_id(claims->subject);
   if (!user) return user.error();
   if (!user->has_value() || !(*user)->is_active ||

@@ -35,7 +35,7 @@ std::string join_url(const std::string& prefix, const std::string& rel) {
   return base + rel;
 }
 
-http::Handler file_handler(std::shared_ptr<const http::Response> file) {
+http::Handler file_handler(const std::shared_ptr<const http::Response>& file) {
   return [file](http::Request&) { return *file; };
 }
 

@@ -6,6 +6,14 @@
 
 namespace faceid::auth {
 namespace {
+// One answer for "username taken", "email taken" and (with REJECT_DUPLICATE_FACES) "face
+// enrolled elsewhere": the response must not tell a stranger which one, or that a person
+// holding this face has an account.
+Error registration_refused() {
+  return make_error("registration_refused",
+                    "Registration refused: these details cannot be used for a new account");
+}
+
 // Quality as one number in [0, 1] for the template row: detector confidence, discounted when
 // the gate flagged anything.
 double quality_score(const face::FaceResult& f) {
@@ -58,10 +66,7 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   // Cheap checks before the expensive face work.
   auto by_name = ctx_.store.find_user_by_username(r.username);
   if (!by_name) return by_name.error();
-  if (by_name->has_value()) {
-    return outcome(make_error("user_exists", "A user with that username or email already exists",
-                              {"username"}));
-  }
+  if (by_name->has_value()) return outcome(registration_refused());
   auto face = analyze_live_face(evidence, client);
   if (!face) return outcome(face.error());
   auto hash = hash_password(r.password);
@@ -82,10 +87,16 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   tmpl.quality = quality_score(*face);
   tmpl.created_at = now;
   std::unique_lock enroll(enroll_mu_);
-  if (Status s = check_not_registered(face->embedding, ""); !s) return outcome(s.error());
+  if (Status s = check_not_registered(face->embedding, ""); !s) {
+    return outcome(s.error().code == "face_already_registered" ? registration_refused()
+                                                               : s.error());
+  }
   auto created = ctx_.store.create_user(user, tmpl);
   enroll.unlock();
-  if (!created) return outcome(created.error());
+  if (!created) {
+    return outcome(created.error().code == "user_exists" ? registration_refused()
+                                                         : created.error());
+  }
   ctx_.metrics.registration("success");
   ctx_.logger->info("user registered", {{"audit", true},
                                         {"event", "register"},

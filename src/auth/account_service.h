@@ -28,8 +28,9 @@ class AccountService {
  public:
   explicit AccountService(AuthContext& ctx) : ctx_(ctx) {}
 
-  // Errors: validation_error (details list every bad field), user_exists, face codes,
-  // liveness_failed, the challenge's codes (analyze_evidence), face_already_registered.
+  // Errors: validation_error (details list every bad field), registration_refused (username
+  // or email taken, or the face enrolled elsewhere: deliberately one code), face codes,
+  // liveness_failed, the challenge's codes (analyze_evidence).
   Result<store::User> register_user(const Registration& r, const ClientInfo& client);
   // Adds a template of the same person. Errors: face codes, liveness_failed, face_mismatch,
   // face_already_registered, too_many_templates, not_found.

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "auth/lockout_policy.h"
+#include "auth/session_revocations.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
 #include "face/face_engine.h"
@@ -56,6 +57,7 @@ struct AuthContext {
   observability::AuthMetrics& metrics;
   observability::LoggerPtr logger;
   AuthSettings settings;
+  SessionRevocations& revocations;
   // The active liveness challenge; null when the service runs without one (challenges off).
   liveness::ChallengeVerifier* challenges = nullptr;
 };
@@ -64,6 +66,13 @@ struct AuthContext {
 // caller cannot tell an unknown face from a locked account.
 inline Error authentication_failed() {
   return make_error("authentication_failed", "Authentication failed");
+}
+
+// One client kept failing against one account: it waits, the account's owner does not.
+inline Error too_many_attempts(std::chrono::seconds retry_after) {
+  Error e = make_error("too_many_attempts", "Too many failed attempts: try again later");
+  e.retry_after_seconds = static_cast<int>(retry_after.count());
+  return e;
 }
 
 inline Error liveness_failed() {

@@ -43,15 +43,16 @@ FaceAuthService::FaceAuthService(AuthContext& ctx, SessionService& sessions)
 void FaceAuthService::record_failure(const std::string& reason,
                                      const std::optional<store::User>& user,
                                      const std::optional<std::string>& username_tried,
-                                     std::optional<double> confidence,
-                                     std::optional<double> liveness, const ClientInfo& client) {
+                                     std::optional<double> distance, std::optional<double> liveness,
+                                     const ClientInfo& client) {
   store::LoginAttempt a;
   if (user) a.user_id = user->id;
   a.username_tried = username_tried;
   a.ip = client.ip;
   a.user_agent = client.user_agent.substr(0, 512);
   a.reason = reason;
-  a.confidence_score = confidence;
+  if (distance) a.confidence_score = confidence_from_distance(*distance, ctx_.settings.tolerance);
+  a.distance = distance;
   a.liveness_score = liveness;
   a.created_at = ctx_.clock.now();
   if (Status s = ctx_.store.record_failed_attempt(a); !s) {
@@ -73,17 +74,33 @@ void FaceAuthService::maybe_lock(const store::User& user, const ClientInfo& clie
   // Failures before the end of an earlier lock were already paid for by that lock.
   TimePoint since = lockout_.window_start(now);
   if (user.locked_until && *user.locked_until > since) since = *user.locked_until;
-  auto count = ctx_.store.count_failures_for_user(user.id, since);
-  if (!count) return;
-  LockDecision d = lockout_.evaluate(static_cast<int>(*count), now);
+  auto counts =
+      ctx_.store.account_failures(user.id, since, lockout_.close_distance(ctx_.settings.tolerance));
+  if (!counts) return;
+  LockDecision d = lockout_.evaluate({counts->total, counts->clients, counts->close}, now);
   if (!d.lock) return;
   if (Status s = ctx_.store.set_lock(user.id, d.locked_until, now); !s) return;
   ctx_.logger->warn("account locked", {{"audit", true},
                                        {"event", "account_locked"},
+                                       {"rule", std::string(d.rule)},
                                        {"user_id", user.id},
-                                       {"failures", static_cast<long long>(*count)},
+                                       {"failures", static_cast<long long>(counts->total)},
+                                       {"clients", static_cast<long long>(counts->clients)},
                                        {"client_ip", client.ip},
                                        {"correlation_id", client.correlation_id}});
+}
+
+std::optional<std::chrono::seconds> FaceAuthService::throttled(
+    const std::optional<store::User>& user, const std::string& username, const ClientInfo& client) {
+  TimePoint now = ctx_.clock.now();
+  auto failures = ctx_.store.client_failures(user ? std::optional(user->id) : std::nullopt,
+                                             username, client.ip, lockout_.window_start(now));
+  if (!failures) return std::nullopt;  // the attempt itself still runs every check
+  auto until = lockout_.throttled_until({failures->count, failures->last_at}, now);
+  if (!until) return std::nullopt;
+  ctx_.metrics.login("verify", "throttled");
+  auto wait = std::chrono::ceil<std::chrono::seconds>(*until - now);
+  return std::max(wait, std::chrono::seconds(1));
 }
 
 void FaceAuthService::record_rate_limited(const ClientInfo& client) {
@@ -154,10 +171,8 @@ Result<AuthSuccess> FaceAuthService::login(const FaceEvidence& face, const Clien
   auto liveness = probe->face.liveness;
   if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
     record_failure("no_match", std::nullopt, std::nullopt,
-                   ranked.empty()
-                       ? std::nullopt
-                       : std::optional(confidence_from_distance(ranked[0].first, s.tolerance)),
-                   liveness, client);
+                   ranked.empty() ? std::nullopt : std::optional<double>(ranked[0].first), liveness,
+                   client);
     ctx_.metrics.login("login", "no_match");
     return authentication_failed();
   }
@@ -165,22 +180,21 @@ Result<AuthSuccess> FaceAuthService::login(const FaceEvidence& face, const Clien
   if (!user) return user.error();
   if (!user->has_value()) return authentication_failed();  // deleted between search and read
   double best_d = ranked[0].first;
-  double conf = confidence_from_distance(best_d, s.tolerance);
   if (best_d > s.tolerance) {  // near miss: counts against the nearest account
-    record_failure("no_match", *user, std::nullopt, conf, liveness, client);
+    record_failure("no_match", *user, std::nullopt, best_d, liveness, client);
     ctx_.metrics.login("login", "no_match");
     return authentication_failed();
   }
   if (ranked.size() > 1 && ranked[1].first <= s.tolerance &&
       ranked[1].first - best_d < s.ambiguity_margin) {
-    record_failure("ambiguous", std::nullopt, std::nullopt, conf, liveness, client);
+    record_failure("ambiguous", std::nullopt, std::nullopt, best_d, liveness, client);
     ctx_.metrics.login("login", "ambiguous");
     return authentication_failed();
   }
   TimePoint now = ctx_.clock.now();
   if (!(*user)->is_active || is_locked((*user)->locked_until, now)) {
-    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, conf, liveness,
-                   client);
+    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, best_d,
+                   liveness, client);
     ctx_.metrics.login("login", "locked");
     return authentication_failed();
   }
@@ -192,9 +206,21 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, const F
                                             const ClientInfo& client) {
   auto started = std::chrono::steady_clock::now();
   const auto& s = ctx_.settings;
+  // Fields are checked before any store access or record: nothing unbounded is stored.
+  if (std::string problem = check_username(username); !problem.empty()) {
+    return make_error("validation_error", "Some fields are invalid", {"username: " + problem});
+  }
+  if (password && password->size() > kMaxPassword) {
+    return make_error(
+        "validation_error", "Some fields are invalid",
+        {"password: must be at most " + std::to_string(kMaxPassword) + " characters"});
+  }
   auto found = ctx_.store.find_user_by_username(username);
   if (!found) return found.error();
   std::optional<store::User> user = *found;
+  // A client that kept failing against this name waits (known and unknown names alike, so
+  // the delay tells nothing); other clients, the owner's among them, do not.
+  if (auto wait = throttled(user, username, client)) return too_many_attempts(*wait);
 
   // Unknown users go through the same work (face pipeline, password hash) as known ones.
   auto probe = analyze(face, "verify", client, user);
@@ -220,15 +246,16 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, const F
     best_d = std::min(best_d, face::embedding_distance(probe->face.embedding, t.embedding));
   }
   ctx_.metrics.face_match_latency(seconds_since(started));
-  double conf = confidence_from_distance(best_d, s.tolerance);
+  std::optional<double> dist;
+  if (!templates->empty()) dist = best_d;
   TimePoint now = ctx_.clock.now();
   if (!user->is_active || is_locked(user->locked_until, now)) {
-    record_failure(user->is_active ? "locked" : "inactive", user, username, conf, liveness, client);
+    record_failure(user->is_active ? "locked" : "inactive", user, username, dist, liveness, client);
     ctx_.metrics.login("verify", "locked");
     return authentication_failed();
   }
   if (best_d > s.tolerance) {
-    record_failure("no_match", user, username, conf, liveness, client);
+    record_failure("no_match", user, username, dist, liveness, client);
     ctx_.metrics.login("verify", "no_match");
     return authentication_failed();
   }

@@ -4,6 +4,7 @@
 // reaches the client as one generic authentication_failed (no enumeration).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,7 +29,9 @@ class FaceAuthService {
   FaceAuthService(AuthContext& ctx, SessionService& sessions);
 
   // Errors: face codes (invalid_image, no_face_detected, ...), liveness_failed, the liveness
-  // challenge's codes (analyze_evidence), authentication_failed.
+  // challenge's codes (analyze_evidence), authentication_failed; verify also validation_error
+  // and too_many_attempts (this client failed too often against this username: see
+  // LockoutPolicy).
   Result<AuthSuccess> login(const FaceEvidence& face, const ClientInfo& client);
   Result<AuthSuccess> verify(const std::string& username, const FaceEvidence& face,
                              const std::optional<std::string>& password, const ClientInfo& client);
@@ -40,10 +43,15 @@ class FaceAuthService {
   // The engine plus the liveness gate; failures are recorded and counted here.
   Result<AnalyzedFace> analyze(const FaceEvidence& evidence, const char* mode,
                                const ClientInfo& client, const std::optional<store::User>& named);
+  // `distance`: the face's distance to the named account (or the nearest one), if compared.
   void record_failure(const std::string& reason, const std::optional<store::User>& user,
                       const std::optional<std::string>& username_tried,
-                      std::optional<double> confidence, std::optional<double> liveness,
+                      std::optional<double> distance, std::optional<double> liveness,
                       const ClientInfo& client);
+  // How long this client must wait before trying this account again; nullopt: not at all.
+  std::optional<std::chrono::seconds> throttled(const std::optional<store::User>& user,
+                                                const std::string& username,
+                                                const ClientInfo& client);
   void maybe_lock(const store::User& user, const ClientInfo& client);
   Result<AuthSuccess> succeed(const store::User& user, double distance, const AnalyzedFace& probe,
                               const char* mode, const ClientInfo& client);

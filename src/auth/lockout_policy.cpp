@@ -1,27 +1,41 @@
-// LockoutPolicy: counts failures inside the sliding window and decides whether to lock.
+// LockoutPolicy: which failure patterns lock an account, and how long a client waits.
 #include "auth/lockout_policy.h"
 
 #include <algorithm>
 
 namespace faceid::auth {
 
-LockDecision LockoutPolicy::evaluate(std::span<const TimePoint> recent_failures,
-                                     TimePoint now) const {
-  const TimePoint start = window_start(now);
-  const auto in_window = std::count_if(recent_failures.begin(), recent_failures.end(),
-                                       [&](TimePoint t) { return t >= start && t <= now; });
-  return evaluate(static_cast<int>(in_window), now);
+LockDecision LockoutPolicy::evaluate(const AccountFailures& f, TimePoint now) const {
+  LockDecision decision;
+  // max_failures <= 0 disables lockout rather than locking on every request.
+  if (options_.max_failures <= 0) return decision;
+  if (f.close >= options_.max_failures) {
+    decision.rule = "close_faces";
+  } else if (f.total >= options_.max_failures && f.clients >= options_.min_clients) {
+    decision.rule = "many_clients";
+  } else {
+    return decision;
+  }
+  decision.lock = true;
+  decision.locked_until = now + options_.lock_duration;
+  return decision;
 }
 
-LockDecision LockoutPolicy::evaluate(int failures_in_window, TimePoint now) const {
-  LockDecision decision;
-  decision.failures_in_window = failures_in_window;
-  // max_failures <= 0 disables lockout rather than locking on every request.
-  if (options_.max_failures > 0 && failures_in_window >= options_.max_failures) {
-    decision.lock = true;
-    decision.locked_until = now + options_.lock_duration;
-  }
-  return decision;
+std::chrono::seconds LockoutPolicy::client_delay(std::int64_t failures) const {
+  std::int64_t over = failures - options_.free_attempts;
+  if (over < 0) return std::chrono::seconds(0);
+  // Doubling from base_delay; the shift is bounded long before it could overflow.
+  std::int64_t factor = std::int64_t{1} << std::min<std::int64_t>(over, 20);
+  return std::min(options_.base_delay * factor, options_.max_delay);
+}
+
+std::optional<TimePoint> LockoutPolicy::throttled_until(const ClientFailures& f,
+                                                        TimePoint now) const {
+  auto delay = client_delay(f.count);
+  if (delay.count() == 0 || !f.last_at) return std::nullopt;
+  TimePoint until = *f.last_at + delay;
+  if (until <= now) return std::nullopt;
+  return until;
 }
 
 bool is_locked(std::optional<TimePoint> locked_until, TimePoint now) {

@@ -8,11 +8,32 @@ namespace {
 Error invalid_token() { return make_error("invalid_token", "Invalid or revoked token"); }
 }  // namespace
 
+Status SessionService::end_session(const std::string& family_id, TimePoint now) {
+  // Memory first: even if the store write fails, this replica refuses the session at once.
+  ctx_.revocations.revoke(family_id, now + ctx_.tokens.access_ttl());
+  return ctx_.store.revoke_token_family(family_id, now);
+}
+
+Status SessionService::load_revocations() {
+  TimePoint now = ctx_.clock.now();
+  auto ended = ctx_.store.revoked_sessions_since(now - ctx_.tokens.access_ttl());
+  if (!ended) return ended.error();
+  for (const auto& s : *ended) {
+    ctx_.revocations.revoke(s.family_id, s.revoked_at + ctx_.tokens.access_ttl());
+  }
+  return {};
+}
+
+bool SessionService::is_active(const TokenClaims& access) const {
+  return !ctx_.revocations.is_revoked(access.family_id);
+}
+
 Result<SessionTokens> SessionService::start(const store::User& user,
                                             const std::vector<std::string>& amr) {
   TimePoint now = ctx_.clock.now();
-  auto access = ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, amr);
   std::string family = TokenService::new_token_id();
+  auto access =
+      ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, family, amr);
   auto refresh = ctx_.tokens.issue_refresh(user.id, family, amr);
   store::RefreshTokenRecord rec{
       refresh.jti,        user.id,      family,       TokenService::token_hash(refresh.token),
@@ -32,7 +53,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   }
   TimePoint now = ctx_.clock.now();
   auto revoke_family = [&](const char* why) {
-    ctx_.store.revoke_token_family((*rec)->family_id, now);
+    end_session((*rec)->family_id, now);
     ctx_.logger->warn("refresh token family revoked", {{"audit", true},
                                                        {"event", std::string(why)},
                                                        {"user_id", (*rec)->user_id},
@@ -59,7 +80,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     return invalid_token();
   }
   auto access = ctx_.tokens.issue_access(
-      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, claims->amr);
+      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id, claims->amr);
   return SessionTokens{access.token, next.token, ctx_.tokens.access_ttl().count()};
 }
 
@@ -73,7 +94,7 @@ Status SessionService::logout(std::string_view token, const ClientInfo& client) 
       !TokenService::constant_time_equal((*rec)->token_hash, TokenService::token_hash(token))) {
     return invalid_token();
   }
-  if (Status s = ctx_.store.revoke_token_family((*rec)->family_id, ctx_.clock.now()); !s) return s;
+  if (Status s = end_session((*rec)->family_id, ctx_.clock.now()); !s) return s;
   ctx_.logger->info("logout", {{"audit", true},
                                {"event", "logout"},
                                {"user_id", (*rec)->user_id},

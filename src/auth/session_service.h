@@ -1,5 +1,6 @@
 // SessionService: issues access + refresh token pairs, rotates refresh tokens (each use
-// revokes the old one; reuse of a revoked one revokes its whole family) and logs out.
+// revokes the old one; reuse of a revoked one revokes its whole family) and logs out. Access
+// tokens name their family (session), so ending the family ends them too.
 // Refresh tokens are stored only as SHA-256 hashes. Thread-safe (state lives in the store).
 #pragma once
 
@@ -29,8 +30,15 @@ class SessionService {
   Result<SessionTokens> refresh(std::string_view refresh_token, const ClientInfo& client);
   // Revokes the token's family. Errors: invalid_token.
   Status logout(std::string_view refresh_token, const ClientInfo& client);
+  // False once the access token's session has ended (logout, reuse): answered from memory.
+  bool is_active(const TokenClaims& access) const;
+  // Reloads the sessions ended within one access-token lifetime (at start-up).
+  Status load_revocations();
 
  private:
+  // Ends a session: in the revocation set at once, and in the store.
+  Status end_session(const std::string& family_id, TimePoint now);
+
   AuthContext& ctx_;
 };
 

@@ -113,8 +113,9 @@ TokenService::TokenService(TokenOptions options, const Clock& clock)
 }
 
 IssuedToken TokenService::issue_access(std::string_view user_id, Role role,
+                                       std::string_view session_id,
                                        const std::vector<std::string>& amr) const {
-  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), {}, amr);
+  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), session_id, amr);
 }
 
 IssuedToken TokenService::issue_refresh(std::string_view user_id, std::string_view family_id,
@@ -206,11 +207,11 @@ Result<TokenClaims> TokenService::verify(std::string_view token, TokenType expec
     } else {
       return invalid_token("unknown role");
     }
-  } else {
-    const char* family = string_claim(jwt.get(), kClaimFamily);
-    if (family == nullptr) return invalid_token("missing family");
-    claims.family_id = family;
   }
+  // Both kinds name their session (refresh-token family): ending the session ends both.
+  const char* family = string_claim(jwt.get(), kClaimFamily);
+  if (family == nullptr || *family == '\0') return invalid_token("missing session");
+  claims.family_id = family;
 
   if (JwtString amr{jwt_get_grants_json(jwt.get(), kClaimAmr)}) {
     auto list = nlohmann::json::parse(amr.get(), nullptr, false);

@@ -41,7 +41,7 @@ struct TokenClaims {
   std::string jti;      // "jti"
   TokenType type = TokenType::kAccess;
   Role role = Role::kUser;  // access tokens only ("role"); kUser for refresh tokens
-  std::string family_id;    // refresh tokens only ("fam"); empty for access tokens
+  std::string family_id;    // "fam": the session (refresh-token family), in both kinds
   // "amr" (RFC 8176 style): how the person proved who they are at sign-in, e.g. ["face"] or
   // ["face", "liveness_challenge"]; carried by refresh tokens so a refresh keeps it.
   std::vector<std::string> amr;
@@ -59,10 +59,10 @@ class TokenService {
   // configuration bug, not a request-time failure). `clock` must outlive the service.
   TokenService(TokenOptions options, const Clock& clock);
 
-  // Access token: sub, jti, iat, exp = now + access_ttl, role, type "access".
-  // Throws std::bad_alloc only if libjwt cannot allocate.
-  // With a non-empty `amr`, also the "amr" claim.
-  IssuedToken issue_access(std::string_view user_id, Role role,
+  // Access token: sub, jti, iat, exp = now + access_ttl, role, fam = the session (refresh
+  // family) it belongs to, type "access", and "amr" when `amr` is not empty. Throws
+  // std::bad_alloc only if libjwt cannot allocate.
+  IssuedToken issue_access(std::string_view user_id, Role role, std::string_view session_id,
                            const std::vector<std::string>& amr = {}) const;
   // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh" (and "amr").
   IssuedToken issue_refresh(std::string_view user_id, std::string_view family_id,

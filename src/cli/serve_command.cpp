@@ -17,6 +17,7 @@
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
+#include "auth/memory_session_revocations.h"
 #include "auth/retention_task.h"
 #include "auth/session_service.h"
 #include "cli/commands.h"
@@ -60,6 +61,8 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.reject_duplicate_faces = c.reject_duplicate_faces;
   s.verify_requires_password = c.auth_mode == "face+password";
   s.lockout.max_failures = c.max_failed_login_attempts;
+  s.lockout.min_clients = c.lockout_min_clients;
+  s.lockout.close_factor = c.lockout_close_factor;
   s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
   s.challenge_mode = c.liveness_challenge == "off"        ? auth::ChallengeMode::kOff
                      : c.liveness_challenge == "required" ? auth::ChallengeMode::kRequired
@@ -129,8 +132,9 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
+  auth::MemorySessionRevocations revocations(clock);
   auth::AuthContext auth_ctx{
-      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config)};
+      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config), revocations};
   // Challenges live in this process; replicas behind a load balancer need a shared store.
   liveness::MemoryChallengeStore challenge_store(clock);
   liveness::ChallengeOptions challenge_options;
@@ -139,6 +143,10 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine);
   auth_ctx.challenges = &challenge_verifier;
   auth::SessionService sessions(auth_ctx);
+  if (Status s = sessions.load_revocations(); !s) {
+    logger->error("cannot load ended sessions", {{"error", s.error().message}});
+    return 1;
+  }
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);
   ratelimit::MemoryRateLimiter limiter(clock);
@@ -147,7 +155,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
                                 kRetentionInterval, logger);
 
-  api::OpsContext ops{kVersion, {}, &metrics, {}};
+  api::OpsContext ops{kVersion, {}, &metrics, {}, config.metrics_token, config.production()};
   ops.checks.push_back({"store", [&] { return (*store)->ping(); }});
   ops.checks.push_back({"models", [&] { return models_status; }});
   ops.checks.push_back({"rate_limiter", [&] { return limiter.ping(); }});

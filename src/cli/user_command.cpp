@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "auth/account_service.h"
+#include "auth/memory_session_revocations.h"
 #include "cli/commands.h"
 #include "cli/service_factory.h"
 
@@ -47,8 +48,10 @@ int run_user_create_admin(const config::Config& config, const NewAdmin& admin) {
   settings.tolerance = config.face_recognition_tolerance;
   settings.liveness_enabled = false;  // an operator enrolling from a file, not a camera
   settings.reject_duplicate_faces = config.reject_duplicate_faces;
-  auth::AuthContext ctx{
-      **store, **engine, *tokens, off.clock, off.metrics, observability::Logger::null(), settings};
+  auth::MemorySessionRevocations revocations(off.clock);
+  auth::AuthContext ctx{**store,   **engine,    *tokens,
+                        off.clock, off.metrics, observability::Logger::null(),
+                        settings,  revocations};
   auth::AccountService accounts(ctx);
   std::string bytes = image.str();
   auto user = accounts.register_user(

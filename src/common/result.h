@@ -13,11 +13,12 @@ struct Error {
   std::string code;                  // stable, e.g. "no_face_detected"
   std::string message;               // human readable, safe to show a client
   std::vector<std::string> details;  // optional specifics (which field, which check)
+  int retry_after_seconds = 0;       // > 0: the client may retry after this (Retry-After)
 };
 
 inline Error make_error(std::string code, std::string message,
                         std::vector<std::string> details = {}) {
-  return Error{std::move(code), std::move(message), std::move(details)};
+  return Error{std::move(code), std::move(message), std::move(details), 0};
 }
 
 // A value or an Error; a small stand-in for C++23 std::expected.

@@ -204,6 +204,10 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"RATE_LIMIT_DEFAULT", rate(&Config::rate_limit_default, "RATE_LIMIT_DEFAULT")},
       {"MAX_FAILED_LOGIN_ATTEMPTS",
        integer(&Config::max_failed_login_attempts, "MAX_FAILED_LOGIN_ATTEMPTS", 1, 1000)},
+      {"LOCKOUT_MIN_CLIENTS",
+       integer(&Config::lockout_min_clients, "LOCKOUT_MIN_CLIENTS", 1, 1000)},
+      {"LOCKOUT_CLOSE_FACTOR",
+       number(&Config::lockout_close_factor, "LOCKOUT_CLOSE_FACTOR", 1.0, 3.0)},
       {"ACCOUNT_LOCK_MINUTES",
        number(&Config::account_lock_minutes, "ACCOUNT_LOCK_MINUTES", 0.0, 525600.0)},
       {"FAILED_ATTEMPT_RETENTION_DAYS",
@@ -232,6 +236,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          return {};
        }},
       {"MAX_UPLOAD_MB", integer(&Config::max_upload_mb, "MAX_UPLOAD_MB", 1, 1024)},
+      {"METRICS_TOKEN", str(&Config::metrics_token)},
   };
   return kSetters;
 }
@@ -378,6 +383,7 @@ std::string describe(const Config& c) {
   j["MODELS_DIR"] = c.models_dir;
   j["WEB_DIR"] = c.web_dir;
   j["SECRET_KEY"] = c.secret_generated ? "(generated)" : "***";
+  j["METRICS_TOKEN"] = c.metrics_token.empty() ? "" : "***";
   j["ALGORITHM"] = c.algorithm;
   j["ACCESS_TOKEN_EXPIRE_MINUTES"] = c.access_token_expire_minutes;
   j["REFRESH_TOKEN_EXPIRE_DAYS"] = c.refresh_token_expire_days;
@@ -394,6 +400,8 @@ std::string describe(const Config& c) {
   j["RATE_LIMIT_LOGIN"] = c.rate_limit_login.text;
   j["RATE_LIMIT_DEFAULT"] = c.rate_limit_default.text;
   j["MAX_FAILED_LOGIN_ATTEMPTS"] = c.max_failed_login_attempts;
+  j["LOCKOUT_MIN_CLIENTS"] = c.lockout_min_clients;
+  j["LOCKOUT_CLOSE_FACTOR"] = c.lockout_close_factor;
   j["ACCOUNT_LOCK_MINUTES"] = c.account_lock_minutes;
   j["FAILED_ATTEMPT_RETENTION_DAYS"] = c.failed_attempt_retention_days;
   j["TRUSTED_PROXIES"] = c.trusted_proxies;

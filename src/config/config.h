@@ -53,7 +53,9 @@ struct Config {
   RateSpec rate_limit_login{10, 60, "10/minute"};
   RateSpec rate_limit_default{100, 3600, "100/hour"};
   int max_failed_login_attempts = 10;
-  double account_lock_minutes = 30;  // fractions allowed (tests use seconds)
+  int lockout_min_clients = 3;         // distinct clients whose failures may lock an account
+  double lockout_close_factor = 1.25;  // x tolerance: a close-but-wrong face
+  double account_lock_minutes = 30;    // fractions allowed (tests use seconds)
   int failed_attempt_retention_days = 30;
   std::vector<std::string> trusted_proxies;
 
@@ -66,6 +68,7 @@ struct Config {
   std::string log_file = "logs/app.log";
   std::vector<std::string> cors_origins;
   int max_upload_mb = 10;
+  std::string metrics_token;  // bearer token for /metrics; production without it: not served
 
   bool production() const { return environment == Environment::kProduction; }
   long long max_body_bytes() const { return static_cast<long long>(max_upload_mb) << 20; }

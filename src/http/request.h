@@ -32,7 +32,9 @@ struct Request {
   // Set by the server before dispatch when the body could not be taken in: "too_large" or
   // "invalid_form". Middleware turns these into 413 / 400.
   std::string body_error;
-  std::string internal_error;  // exception text for the log, never sent to the client
+  // Detail for the access log (exception text, a library's error), never sent to the client.
+  // Mutable: error mapping records it while the request is otherwise read-only.
+  mutable std::string internal_error;
 
   // Header value by case-insensitive name ("" when absent).
   std::string header(std::string_view name) const;

@@ -50,7 +50,7 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
                            .Add({})) {
   // Series that exist from the start, so dashboards and alerts see zeros, not gaps.
   for (const char* outcome :
-       {"success", "validation_error", "user_exists", "face_already_registered"}) {
+       {"success", "validation_error", "registration_refused", "liveness_failed"}) {
     registrations_.Add({{"outcome", outcome}});
   }
   for (const char* mode : {"login", "verify"}) {

@@ -8,9 +8,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 
 namespace faceid::observability {
 namespace {
@@ -82,7 +85,23 @@ std::string format_log_line(std::string_view level, std::string_view message,
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Logger::Logger(std::shared_ptr<spdlog::logger> impl) : impl_(std::move(impl)) {}
+Logger::Logger(std::shared_ptr<spdlog::logger> impl, std::chrono::milliseconds flush_every)
+    : impl_(std::move(impl)) {
+  if (flush_every.count() <= 0) return;
+  // Log shippers and `tail -f` must see request lines within a second, and a crash may lose
+  // at most that second; flushing every line would cost a write syscall per request.
+  flusher_ = std::jthread([this, flush_every](const std::stop_token& stop) {
+    std::mutex mu;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mu);
+    while (!stop.stop_requested()) {
+      wake.wait_for(lock, stop, flush_every, [] { return false; });
+      impl_->flush();
+    }
+  });
+}
+
+Logger::~Logger() = default;  // jthread requests stop and joins
 
 std::shared_ptr<Logger> Logger::create(const LoggerOptions& options, std::string* error) {
   std::vector<spdlog::sink_ptr> sinks;
@@ -103,7 +122,7 @@ std::shared_ptr<Logger> Logger::create(const LoggerOptions& options, std::string
   auto lvl = spdlog::level::from_str(options.level == "warning" ? "warn" : options.level);
   impl->set_level(lvl);
   impl->flush_on(spdlog::level::warn);
-  return std::make_shared<Logger>(std::move(impl));
+  return std::make_shared<Logger>(std::move(impl), options.flush_interval);
 }
 
 std::shared_ptr<Logger> Logger::null() {

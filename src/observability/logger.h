@@ -3,9 +3,11 @@
 // Thread-safe: spdlog's _mt sinks serialise writes.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,6 +29,7 @@ struct LoggerOptions {
   bool to_stdout = true;
   std::size_t max_file_bytes = 10 << 20;
   std::size_t max_files = 5;
+  std::chrono::milliseconds flush_interval{1000};  // buffered lines reach the file this often
 };
 
 class Logger {
@@ -44,10 +47,15 @@ class Logger {
   bool enabled(LogLevel level) const;
   void flush();
 
-  explicit Logger(std::shared_ptr<spdlog::logger> impl);
+  explicit Logger(std::shared_ptr<spdlog::logger> impl,
+                  std::chrono::milliseconds flush_every = std::chrono::milliseconds(0));
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
  private:
   std::shared_ptr<spdlog::logger> impl_;
+  std::jthread flusher_;  // flushes impl_ every flush_interval; declared last, stops first
 };
 
 using LoggerPtr = std::shared_ptr<Logger>;

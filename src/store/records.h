@@ -46,6 +46,7 @@ struct LoginAttempt {
   std::string reason;
   std::optional<double> confidence_score;
   std::optional<double> liveness_score;
+  std::optional<double> distance;  // face distance to the named account, when one was compared
   TimePoint created_at;
 };
 
@@ -65,6 +66,24 @@ struct FaceMatch {
   std::string user_id;
   std::int64_t template_id = 0;
   float distance = 0;
+};
+
+// Failure counts the lockout policy reads (see auth/lockout_policy.h).
+struct AccountFailureCounts {
+  std::int64_t total = 0;
+  std::int64_t clients = 0;  // distinct IPs
+  std::int64_t close = 0;    // distance <= the close distance asked for
+};
+
+struct ClientFailureCounts {
+  std::int64_t count = 0;
+  std::optional<TimePoint> last_at;
+};
+
+// A session (refresh-token family) revoked at some instant.
+struct RevokedSession {
+  std::string family_id;
+  TimePoint revoked_at;
 };
 
 struct CountByKey {

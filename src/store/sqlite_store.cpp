@@ -70,7 +70,7 @@ FaceTemplate read_template(const SqliteStatement& st) {
 
 constexpr const char* kAttemptSelect =
     "SELECT id, user_id, username_tried, ip, user_agent, reason, confidence_score, "
-    "liveness_score, created_at FROM failed_login_attempts";
+    "liveness_score, created_at, distance FROM failed_login_attempts";
 
 LoginAttempt read_attempt(const SqliteStatement& s) {
   LoginAttempt a;
@@ -83,6 +83,7 @@ LoginAttempt read_attempt(const SqliteStatement& s) {
   a.confidence_score = s.optional_real(6);
   a.liveness_score = s.optional_real(7);
   a.created_at = time_or_epoch(s.text(8));
+  a.distance = s.optional_real(9);
   return a;
 }
 
@@ -153,9 +154,31 @@ Status insert_token(SqliteDb& db, const RefreshTokenRecord& t) {
   return st->run();
 }
 
+// A migration may start with "-- refuse-if: <SELECT returning a message>" lines: when such a
+// query returns a row, the migration is refused with that message instead of failing halfway
+// (e.g. existing data that a new constraint would reject).
+Status check_refusals(SqliteDb& db, const Migration& m) {
+  constexpr std::string_view kMarker = "-- refuse-if: ";
+  std::string_view sql = m.sql;
+  for (std::size_t pos = sql.find(kMarker); pos != std::string_view::npos;
+       pos = sql.find(kMarker, pos + 1)) {
+    std::size_t start = pos + kMarker.size();
+    std::string_view check = sql.substr(start, sql.find('\n', start) - start);
+    auto hits = query<std::string>(
+        db, check, [](SqliteStatement&) {}, [](const SqliteStatement& st) { return st.text(0); });
+    if (!hits) return hits.error();
+    if (!hits->empty()) {
+      return make_error("migration_refused", "migration " + std::to_string(m.version) + " (" +
+                                                 m.name + ") refused: " + hits->front());
+    }
+  }
+  return {};
+}
+
 Status apply_migration(SqliteDb& db, const Migration& m) {
   SqliteTransaction tx(db);
   if (!tx.begin_status()) return tx.begin_status();
+  if (Status s = check_refusals(db, m); !s) return s;
   if (Status s = db.exec(m.sql); !s) {
     return make_error("migration_failed",
                       "migration " + std::to_string(m.version) + " failed: " + s.error().message);
@@ -252,8 +275,10 @@ Status SqliteStore::rebuild_index() {
 Result<User> SqliteStore::create_user(const User& user, const FaceTemplate& first_template) {
   std::lock_guard lock(mu_);
   auto taken = [&](const char* column, const std::string& value) -> Result<bool> {
-    auto n = scalar(*db_, std::string("SELECT count(*) FROM users WHERE ") + column + " = ?",
-                    [&](SqliteStatement& s) { s.bind(1, value); });
+    // Both columns compare case-insensitively ("Alice" and "alice" are one account).
+    auto n = scalar(
+        *db_, std::string("SELECT count(*) FROM users WHERE ") + column + " = ? COLLATE NOCASE",
+        [&](SqliteStatement& s) { s.bind(1, value); });
     if (!n) return n.error();
     return *n > 0;
   };
@@ -301,10 +326,11 @@ Result<User> SqliteStore::create_user(const User& user, const FaceTemplate& firs
   return user;
 }
 
-Result<std::optional<User>> SqliteStore::find_user(const char* column, const std::string& value) {
+Result<std::optional<User>> SqliteStore::find_user(const char* condition,
+                                                   const std::string& value) {
   std::lock_guard lock(mu_);
   auto rows = query<User>(
-      *db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE " + column + " = ?",
+      *db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE " + condition,
       [&](SqliteStatement& s) { s.bind(1, value); }, read_user);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<User>();
@@ -312,11 +338,11 @@ Result<std::optional<User>> SqliteStore::find_user(const char* column, const std
 }
 
 Result<std::optional<User>> SqliteStore::find_user_by_id(const std::string& id) {
-  return find_user("id", id);
+  return find_user("id = ?", id);
 }
 
 Result<std::optional<User>> SqliteStore::find_user_by_username(const std::string& username) {
-  return find_user("username", username);
+  return find_user("username = ? COLLATE NOCASE", username);
 }
 
 Status SqliteStore::delete_user(const std::string& id) {
@@ -425,7 +451,7 @@ Status SqliteStore::record_failed_attempt(const LoginAttempt& a) {
   std::lock_guard lock(mu_);
   auto st = db_->prepare(
       "INSERT INTO failed_login_attempts(user_id, username_tried, ip, user_agent, reason, "
-      "confidence_score, liveness_score, created_at) VALUES(?,?,?,?,?,?,?,?)");
+      "confidence_score, liveness_score, created_at, distance) VALUES(?,?,?,?,?,?,?,?,?)");
   if (!st) return st.error();
   st->bind(1, a.user_id)
       .bind(2, a.username_tried)
@@ -434,16 +460,44 @@ Status SqliteStore::record_failed_attempt(const LoginAttempt& a) {
       .bind(5, a.reason)
       .bind(6, a.confidence_score)
       .bind(7, a.liveness_score)
-      .bind(8, format_time(a.created_at));
+      .bind(8, format_time(a.created_at))
+      .bind(9, a.distance);
   return st->run();
 }
 
-Result<std::int64_t> SqliteStore::count_failures_for_user(const std::string& user_id,
-                                                          TimePoint since) {
+Result<AccountFailureCounts> SqliteStore::account_failures(const std::string& user_id,
+                                                           TimePoint since, double close_distance) {
   std::lock_guard lock(mu_);
-  return scalar(*db_,
-                "SELECT count(*) FROM failed_login_attempts WHERE user_id = ? AND created_at >= ?",
-                [&](SqliteStatement& s) { s.bind(1, user_id).bind(2, format_time(since)); });
+  auto rows = query<AccountFailureCounts>(
+      *db_,
+      "SELECT count(*), count(DISTINCT ip), coalesce(sum(distance <= ?3), 0) "
+      "FROM failed_login_attempts WHERE user_id = ?1 AND created_at >= ?2",
+      [&](SqliteStatement& s) {
+        s.bind(1, user_id).bind(2, format_time(since)).bind(3, close_distance);
+      },
+      [](const SqliteStatement& s) {
+        return AccountFailureCounts{s.int64(0), s.int64(1), s.int64(2)};
+      });
+  if (!rows) return rows.error();
+  return rows->empty() ? AccountFailureCounts{} : rows->front();
+}
+
+Result<ClientFailureCounts> SqliteStore::client_failures(const std::optional<std::string>& user_id,
+                                                         const std::string& username,
+                                                         const std::string& ip, TimePoint since) {
+  std::lock_guard lock(mu_);
+  auto rows = query<ClientFailureCounts>(
+      *db_,
+      "SELECT count(*), max(created_at) FROM failed_login_attempts "
+      "WHERE ip = ?1 AND created_at >= ?2 AND (user_id = ?3 OR username_tried = ?4 COLLATE NOCASE)",
+      [&](SqliteStatement& s) {
+        s.bind(1, ip).bind(2, format_time(since)).bind(3, user_id).bind(4, username);
+      },
+      [](const SqliteStatement& s) {
+        return ClientFailureCounts{s.int64(0), optional_time(s.optional_text(1))};
+      });
+  if (!rows) return rows.error();
+  return rows->empty() ? ClientFailureCounts{} : rows->front();
 }
 
 Result<std::vector<LoginAttempt>> SqliteStore::failed_attempts_since(TimePoint since, int limit) {
@@ -566,6 +620,18 @@ Status SqliteStore::revoke_token_family(const std::string& family_id, TimePoint 
   if (!st) return st.error();
   st->bind(1, format_time(now)).bind(2, family_id);
   return st->run();
+}
+
+Result<std::vector<RevokedSession>> SqliteStore::revoked_sessions_since(TimePoint since) {
+  std::lock_guard lock(mu_);
+  return query<RevokedSession>(
+      *db_,
+      "SELECT family_id, max(revoked_at) FROM refresh_tokens WHERE revoked_at >= ? "
+      "GROUP BY family_id",
+      [&](SqliteStatement& s) { s.bind(1, format_time(since)); },
+      [](const SqliteStatement& s) {
+        return RevokedSession{s.text(0), time_or_epoch(s.text(1))};
+      });
 }
 
 }  // namespace faceid::store

@@ -41,8 +41,11 @@ class SqliteStore final : public Store {
   Status record_login_success(const std::string& user_id, const std::string& ip,
                               const std::string& method, TimePoint now) override;
   Status record_failed_attempt(const LoginAttempt& attempt) override;
-  Result<std::int64_t> count_failures_for_user(const std::string& user_id,
-                                               TimePoint since) override;
+  Result<AccountFailureCounts> account_failures(const std::string& user_id, TimePoint since,
+                                                double close_distance) override;
+  Result<ClientFailureCounts> client_failures(const std::optional<std::string>& user_id,
+                                              const std::string& username, const std::string& ip,
+                                              TimePoint since) override;
   Result<std::vector<LoginAttempt>> failed_attempts_since(TimePoint since, int limit) override;
   Result<std::vector<LoginAttempt>> failed_attempts_for_user(const std::string& user_id,
                                                              int limit) override;
@@ -56,12 +59,14 @@ class SqliteStore final : public Store {
   Result<bool> rotate_refresh_token(const std::string& old_jti, const RefreshTokenRecord& next,
                                     TimePoint now) override;
   Status revoke_token_family(const std::string& family_id, TimePoint now) override;
+  Result<std::vector<RevokedSession>> revoked_sessions_since(TimePoint since) override;
 
   explicit SqliteStore(std::unique_ptr<SqliteDb> db);
 
  private:
   Status rebuild_index();  // requires mu_
-  Result<std::optional<User>> find_user(const char* column, const std::string& value);
+  // `condition` is a WHERE clause with one "?" bound to `value`.
+  Result<std::optional<User>> find_user(const char* condition, const std::string& value);
 
   std::mutex mu_;  // guards db_ and index writes
   std::unique_ptr<SqliteDb> db_;

@@ -1,6 +1,7 @@
 // Store: the persistence seam. The embedded SqliteStore (SQLite file + in-process HNSW index)
 // and a PostgreSQL store (pgvector) implement it. Every method is thread-safe. Expected
-// failures are values; codes: "user_exists" (details: "username" / "email"), "not_found",
+// failures are values; codes: "user_exists" (usernames compare case-insensitively, emails
+// too), "not_found",
 // "too_many_templates", "store_unavailable", "store_error".
 #pragma once
 
@@ -48,8 +49,15 @@ class Store {
   virtual Status record_login_success(const std::string& user_id, const std::string& ip,
                                       const std::string& method, TimePoint now) = 0;
   virtual Status record_failed_attempt(const LoginAttempt& attempt) = 0;
-  virtual Result<std::int64_t> count_failures_for_user(const std::string& user_id,
-                                                       TimePoint since) = 0;
+  // The account's failures since `since`: all, distinct IPs, and those with a face distance
+  // at or below `close_distance`.
+  virtual Result<AccountFailureCounts> account_failures(const std::string& user_id, TimePoint since,
+                                                        double close_distance) = 0;
+  // One client's failures since `since` against an account named by id (1:N near misses) or
+  // by the username tried (1:1, compared case-insensitively; unknown names count the same).
+  virtual Result<ClientFailureCounts> client_failures(const std::optional<std::string>& user_id,
+                                                      const std::string& username,
+                                                      const std::string& ip, TimePoint since) = 0;
   virtual Result<std::vector<LoginAttempt>> failed_attempts_since(TimePoint since, int limit) = 0;
   // The newest failed attempts naming one account (personal-data export).
   virtual Result<std::vector<LoginAttempt>> failed_attempts_for_user(const std::string& user_id,
@@ -68,6 +76,8 @@ class Store {
   virtual Result<bool> rotate_refresh_token(const std::string& old_jti,
                                             const RefreshTokenRecord& next, TimePoint now) = 0;
   virtual Status revoke_token_family(const std::string& family_id, TimePoint now) = 0;
+  // Families revoked at or after `since` (reloads the in-memory revocation set at start-up).
+  virtual Result<std::vector<RevokedSession>> revoked_sessions_since(TimePoint since) = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

@@ -1,9 +1,8 @@
-// Tests for the lockout rules: counting inside the window, lock duration, self-expiry.
+// Tests for the lockout rules: who can lock an account, how a single client is slowed instead,
+// lock duration and self-expiry.
 #include "auth/lockout_policy.h"
 
 #include <gtest/gtest.h>
-
-#include <vector>
 
 namespace faceid::auth {
 namespace {
@@ -14,47 +13,70 @@ using std::chrono::seconds;
 
 const TimePoint kNow = TimePoint(seconds(1'700'000'000));
 
-LockoutPolicy policy() { return LockoutPolicy({3, hours(1), minutes(30)}); }
+LockoutOptions options() {
+  LockoutOptions o;
+  o.max_failures = 10;
+  o.min_clients = 3;
+  o.lock_duration = minutes(30);
+  o.free_attempts = 3;
+  o.base_delay = seconds(2);
+  o.max_delay = minutes(15);
+  return o;
+}
+LockoutPolicy policy() { return LockoutPolicy(options()); }
 
-TEST(LockoutPolicy, LocksWhenFailuresInWindowReachTheMaximum) {
-  std::vector<TimePoint> failures = {kNow - minutes(50), kNow - minutes(10), kNow};
-  LockDecision d = policy().evaluate(failures, kNow);
+TEST(LockoutPolicy, FarOffFacesFromOneClientNeverLock) {
+  EXPECT_FALSE(policy().evaluate({.total = 500, .clients = 1, .close = 0}, kNow).lock);
+  EXPECT_FALSE(policy().evaluate({.total = 500, .clients = 2, .close = 9}, kNow).lock);
+}
+
+TEST(LockoutPolicy, LocksOnFailuresFromManyClients) {
+  LockDecision d = policy().evaluate({.total = 10, .clients = 3, .close = 0}, kNow);
   EXPECT_TRUE(d.lock);
-  EXPECT_EQ(d.failures_in_window, 3);
+  EXPECT_STREQ(d.rule, "many_clients");
   ASSERT_TRUE(d.locked_until.has_value());
   EXPECT_EQ(*d.locked_until, kNow + minutes(30));
+  EXPECT_FALSE(policy().evaluate({.total = 9, .clients = 9, .close = 0}, kNow).lock);
 }
 
-TEST(LockoutPolicy, DoesNotLockBelowTheMaximum) {
-  std::vector<TimePoint> failures = {kNow - minutes(10), kNow};
-  LockDecision d = policy().evaluate(failures, kNow);
-  EXPECT_FALSE(d.lock);
-  EXPECT_FALSE(d.locked_until.has_value());
-  EXPECT_EQ(d.failures_in_window, 2);
+TEST(LockoutPolicy, LocksOnCloseButWrongFacesEvenFromOneClient) {
+  LockDecision d = policy().evaluate({.total = 10, .clients = 1, .close = 10}, kNow);
+  EXPECT_TRUE(d.lock);
+  EXPECT_STREQ(d.rule, "close_faces");
 }
 
-TEST(LockoutPolicy, FailuresOlderThanTheWindowDoNotCount) {
-  std::vector<TimePoint> failures = {kNow - hours(2), kNow - minutes(61), kNow - minutes(5), kNow};
-  LockDecision d = policy().evaluate(failures, kNow);
-  EXPECT_FALSE(d.lock);
-  EXPECT_EQ(d.failures_in_window, 2);
-}
-
-TEST(LockoutPolicy, CountBasedEvaluationMatchesListBased) {
-  EXPECT_TRUE(policy().evaluate(3, kNow).lock);
-  EXPECT_TRUE(policy().evaluate(7, kNow).lock);
-  EXPECT_FALSE(policy().evaluate(2, kNow).lock);
-  EXPECT_EQ(policy().window_start(kNow), kNow - hours(1));
+TEST(LockoutPolicy, CloseDistanceScalesTheThreshold) {
+  EXPECT_DOUBLE_EQ(policy().close_distance(0.6), 0.75);
 }
 
 TEST(LockoutPolicy, NonPositiveMaximumDisablesLockout) {
-  LockoutPolicy off({0, hours(1), minutes(30)});
-  EXPECT_FALSE(off.evaluate(100, kNow).lock);
+  LockoutOptions o = options();
+  o.max_failures = 0;
+  EXPECT_FALSE(LockoutPolicy(o).evaluate({.total = 100, .clients = 50, .close = 100}, kNow).lock);
+}
+
+TEST(LockoutPolicy, ClientDelayDoublesAfterFreeAttemptsAndIsCapped) {
+  EXPECT_EQ(policy().client_delay(0), seconds(0));
+  EXPECT_EQ(policy().client_delay(2), seconds(0));
+  EXPECT_EQ(policy().client_delay(3), seconds(2));
+  EXPECT_EQ(policy().client_delay(4), seconds(4));
+  EXPECT_EQ(policy().client_delay(7), seconds(32));
+  EXPECT_EQ(policy().client_delay(12), minutes(15));
+  EXPECT_EQ(policy().client_delay(1'000'000), minutes(15));
+}
+
+TEST(LockoutPolicy, ThrottledUntilCountsFromTheLastFailure) {
+  EXPECT_FALSE(policy().throttled_until({.count = 2, .last_at = kNow}, kNow));
+  auto until = policy().throttled_until({.count = 4, .last_at = kNow - seconds(1)}, kNow);
+  ASSERT_TRUE(until.has_value());
+  EXPECT_EQ(*until, kNow + seconds(3));
+  EXPECT_FALSE(policy().throttled_until({.count = 4, .last_at = kNow - seconds(4)}, kNow));
 }
 
 TEST(LockoutPolicy, LockExpiresByItselfAtLockedUntil) {
   ManualClock clock(kNow);
-  const auto until = policy().evaluate(3, clock.now()).locked_until;
+  const auto until =
+      policy().evaluate({.total = 10, .clients = 3, .close = 0}, clock.now()).locked_until;
   EXPECT_TRUE(is_locked(until, clock.now()));
   clock.advance(minutes(29) + seconds(59));
   EXPECT_TRUE(is_locked(until, clock.now()));

@@ -50,7 +50,7 @@ std::string forge(jwt_alg_t alg, const std::string& key, const std::string& clai
 std::string valid_access_claims(const ManualClock& clock) {
   const long long now = std::chrono::duration_cast<seconds>(clock.now().time_since_epoch()).count();
   return R"({"sub":"u1","jti":"j1","iat":)" + std::to_string(now) + R"(,"exp":)" +
-         std::to_string(now + 900) + R"(,"role":"admin","type":"access"})";
+         std::to_string(now + 900) + R"(,"role":"admin","type":"access","fam":"f1"})";
 }
 
 class TokenServiceTest : public ::testing::Test {
@@ -60,7 +60,7 @@ class TokenServiceTest : public ::testing::Test {
 };
 
 TEST_F(TokenServiceTest, AccessTokenRoundTripsItsClaims) {
-  IssuedToken issued = service_.issue_access("user-42", Role::kAdmin);
+  IssuedToken issued = service_.issue_access("user-42", Role::kAdmin, "session-7");
   EXPECT_EQ(issued.expires_at, clock_.now() + minutes(15));
   auto claims = service_.verify(issued.token, TokenType::kAccess);
   ASSERT_TRUE(claims.ok()) << claims.error().code;
@@ -70,7 +70,19 @@ TEST_F(TokenServiceTest, AccessTokenRoundTripsItsClaims) {
   EXPECT_EQ(claims->type, TokenType::kAccess);
   EXPECT_EQ(claims->issued_at, clock_.now());
   EXPECT_EQ(claims->expires_at, issued.expires_at);
-  EXPECT_TRUE(claims->family_id.empty());
+  EXPECT_EQ(claims->family_id, "session-7");
+}
+
+TEST_F(TokenServiceTest, AccessTokenWithoutASessionIsRejected) {
+  // Tokens that name no session could not be ended by logout: refuse them.
+  const long long now =
+      std::chrono::duration_cast<seconds>(clock_.now().time_since_epoch()).count();
+  const std::string claims = R"({"sub":"u1","jti":"j1","iat":)" + std::to_string(now) +
+                             R"(,"exp":)" + std::to_string(now + 900) +
+                             R"(,"role":"user","type":"access"})";
+  auto result = service_.verify(forge(JWT_ALG_HS256, kSecret, claims), TokenType::kAccess);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, "invalid_token");
 }
 
 TEST_F(TokenServiceTest, RefreshTokenCarriesFamilyAndLongerExpiry) {
@@ -86,7 +98,8 @@ TEST_F(TokenServiceTest, RefreshTokenCarriesFamilyAndLongerExpiry) {
 }
 
 TEST_F(TokenServiceTest, UserRoleIsPreserved) {
-  auto claims = service_.verify(service_.issue_access("u", Role::kUser).token, TokenType::kAccess);
+  auto claims =
+      service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess);
   ASSERT_TRUE(claims.ok());
   EXPECT_EQ(claims->role, Role::kUser);
 }
@@ -94,7 +107,7 @@ TEST_F(TokenServiceTest, UserRoleIsPreserved) {
 TEST_F(TokenServiceTest, EachTokenGetsAUniqueUuidLikeJti) {
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) {
-    IssuedToken t = service_.issue_access("u", Role::kUser);
+    IssuedToken t = service_.issue_access("u", Role::kUser, "s1");
     ASSERT_EQ(t.jti.size(), 36u);
     EXPECT_EQ(t.jti[8], '-');
     EXPECT_EQ(t.jti[14], '4');
@@ -104,7 +117,7 @@ TEST_F(TokenServiceTest, EachTokenGetsAUniqueUuidLikeJti) {
 }
 
 TEST_F(TokenServiceTest, TokenExpiresOnTheInjectedClockWithoutSleeping) {
-  IssuedToken issued = service_.issue_access("u", Role::kUser);
+  IssuedToken issued = service_.issue_access("u", Role::kUser, "s1");
   clock_.advance(minutes(15) - seconds(1));
   EXPECT_TRUE(service_.verify(issued.token, TokenType::kAccess).ok());
   clock_.advance(seconds(1));
@@ -114,7 +127,7 @@ TEST_F(TokenServiceTest, TokenExpiresOnTheInjectedClockWithoutSleeping) {
 }
 
 TEST_F(TokenServiceTest, TamperedSignatureIsRejected) {
-  std::string token = service_.issue_access("u", Role::kUser).token;
+  std::string token = service_.issue_access("u", Role::kUser, "s1").token;
   // Flip a character in the middle of the signature (the last base64url character of an
   // HS256 signature carries two padding bits, so it is not a reliable place to tamper).
   char& c = token[token.rfind('.') + 10];
@@ -125,7 +138,7 @@ TEST_F(TokenServiceTest, TamperedSignatureIsRejected) {
 }
 
 TEST_F(TokenServiceTest, TamperedPayloadIsRejected) {
-  const std::string token = service_.issue_access("u", Role::kUser).token;
+  const std::string token = service_.issue_access("u", Role::kUser, "s1").token;
   const auto first_dot = token.find('.');
   const auto second_dot = token.find('.', first_dot + 1);
   const std::string forged_payload = base64url(valid_access_claims(clock_));  // role admin
@@ -173,10 +186,10 @@ TEST_F(TokenServiceTest, OtherHmacAlgorithmWithTheSameKeyIsRejected) {
 
 TEST_F(TokenServiceTest, ConfiguredHs512ServiceRejectsHs256Tokens) {
   TokenService hs512(options("HS512"), clock_);
-  IssuedToken own = hs512.issue_access("u", Role::kUser);
+  IssuedToken own = hs512.issue_access("u", Role::kUser, "s1");
   EXPECT_TRUE(hs512.verify(own.token, TokenType::kAccess).ok());
   EXPECT_FALSE(
-      hs512.verify(service_.issue_access("u", Role::kUser).token, TokenType::kAccess).ok());
+      hs512.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess).ok());
 }
 
 TEST_F(TokenServiceTest, RefreshTokenIsNotAcceptedAsAccessTokenAndViceVersa) {
@@ -184,7 +197,7 @@ TEST_F(TokenServiceTest, RefreshTokenIsNotAcceptedAsAccessTokenAndViceVersa) {
   ASSERT_FALSE(as_access.ok());
   EXPECT_EQ(as_access.error().code, "invalid_token");
   auto as_refresh =
-      service_.verify(service_.issue_access("u", Role::kUser).token, TokenType::kRefresh);
+      service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kRefresh);
   ASSERT_FALSE(as_refresh.ok());
   EXPECT_EQ(as_refresh.error().code, "invalid_token");
 }

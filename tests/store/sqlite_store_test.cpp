@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "store/migrations.h"
@@ -185,7 +186,7 @@ TEST_F(SqliteStoreTest, FailureCountsSuspiciousActivityAndPurge) {
     a.created_at = kNow - minutes(i * 10);
     ASSERT_TRUE(store_->record_failed_attempt(a).ok());
   }
-  EXPECT_EQ(*store_->count_failures_for_user("u1", kNow - minutes(25)), 3);
+  EXPECT_EQ(store_->account_failures("u1", kNow - minutes(25), 0.75)->total, 3);
   auto sus = store_->suspicious_activity(kNow - hours(2), 5);
   ASSERT_EQ(sus->ips.size(), 1u);
   EXPECT_EQ(sus->ips[0].key, "9.9.9.9");
@@ -198,6 +199,96 @@ TEST_F(SqliteStoreTest, FailureCountsSuspiciousActivityAndPurge) {
   EXPECT_EQ(*store_->purge_failed_attempts(kNow - minutes(25)), 3);
   EXPECT_EQ(store_->failed_attempts_since(kNow - hours(5), 100)->size(), 3u);
   EXPECT_TRUE((*store_->find_user_by_id("u1"))->last_login_at.has_value());
+}
+
+TEST_F(SqliteStoreTest, AccountAndClientFailureCountsForTheLockoutPolicy) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  auto fail = [&](std::optional<std::string> uid, std::optional<std::string> tried,
+                  const std::string& ip, std::optional<double> distance, TimePoint at) {
+    LoginAttempt a;
+    a.user_id = std::move(uid);
+    a.username_tried = std::move(tried);
+    a.ip = ip;
+    a.reason = "no_match";
+    a.distance = distance;
+    a.created_at = at;
+    ASSERT_TRUE(store_->record_failed_attempt(a).ok());
+  };
+  fail("u1", "alice", "1.1.1.1", 0.9, kNow - minutes(5));
+  fail("u1", "Alice", "1.1.1.1", 0.7, kNow - minutes(4));
+  fail("u1", std::nullopt, "2.2.2.2", 0.65, kNow - minutes(3));  // a 1:N near miss
+  fail("u1", "alice", "3.3.3.3", std::nullopt, kNow - minutes(2));
+  fail("u1", "alice", "1.1.1.1", 0.5, kNow - hours(3));  // outside the window
+  fail(std::nullopt, "ghost", "1.1.1.1", std::nullopt, kNow - minutes(1));
+
+  auto acc = store_->account_failures("u1", kNow - hours(1), 0.75);
+  ASSERT_TRUE(acc.ok()) << acc.error().message;
+  EXPECT_EQ(acc->total, 4);
+  EXPECT_EQ(acc->clients, 3);
+  EXPECT_EQ(acc->close, 2);  // 0.7 and 0.65; 0.9 is far, no distance is not close
+
+  auto by_name = store_->client_failures(std::nullopt, "ALICE", "1.1.1.1", kNow - hours(1));
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->count, 2);
+  EXPECT_EQ(by_name->last_at, kNow - minutes(4));
+  EXPECT_EQ(store_->client_failures("u1", "alice", "2.2.2.2", kNow - hours(1))->count, 1);
+  EXPECT_EQ(store_->client_failures(std::nullopt, "ghost", "1.1.1.1", kNow - hours(1))->count, 1);
+  auto none = store_->client_failures(std::nullopt, "bob", "1.1.1.1", kNow - hours(1));
+  EXPECT_EQ(none->count, 0);
+  EXPECT_FALSE(none->last_at.has_value());
+}
+
+TEST_F(SqliteStoreTest, UsernamesAreUniqueAndFoundWhateverTheirCase) {
+  ASSERT_TRUE(store_->create_user(user("u1", "Alice"), tmpl(vec(1))).ok());
+  auto clash = store_->create_user(user("u2", "aLICE"), tmpl(vec(2)));
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, "user_exists");
+  auto found = store_->find_user_by_username("ALICE");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "u1");
+  EXPECT_EQ((*found)->username, "Alice");  // stored as registered
+}
+
+TEST_F(SqliteStoreTest, RevokedSessionsAreListedForTheRevocationSet) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  for (const char* fam : {"old", "recent", "live"}) {
+    RefreshTokenRecord r{std::string("j-") + fam, "u1",         fam,          "hash",
+                         kNow + hours(1),         std::nullopt, std::nullopt, kNow};
+    ASSERT_TRUE(store_->insert_refresh_token(r).ok());
+  }
+  ASSERT_TRUE(store_->revoke_token_family("old", kNow - hours(2)).ok());
+  ASSERT_TRUE(store_->revoke_token_family("recent", kNow - minutes(10)).ok());
+  auto ended = store_->revoked_sessions_since(kNow - minutes(30));
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ(ended->front().family_id, "recent");
+  EXPECT_EQ(ended->front().revoked_at, kNow - minutes(10));
+}
+
+TEST(SqliteMigrationTest, CaseInsensitiveUsernamesRefuseExistingCollisionsClearly) {
+  TempDir dir;
+  std::string path = dir.file("faceid.db");
+  // A database at schema 1 holding "Alice" and "alice", written with the sqlite3 tool.
+  std::string sql =
+      std::string(
+          "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, "
+          "name TEXT NOT NULL, applied_at TEXT NOT NULL);") +
+      migrations_for("sqlite").front().sql +
+      "INSERT INTO schema_migrations VALUES(1,'initial','x');"
+      "INSERT INTO users(id,username,email,password_hash,created_at,updated_at) "
+      "VALUES('a','Alice','a@x.org','h','t','t'),('b','alice','b@x.org','h','t','t');";
+  faceid::testing::write_file(dir.file("v1.sql"), sql);
+  ASSERT_EQ(std::system(("sqlite3 " + path + " < " + dir.file("v1.sql")).c_str()), 0);
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s.ok());
+  auto migrated = (*s)->migrate();
+  ASSERT_FALSE(migrated.ok());
+  EXPECT_EQ(migrated.error().code, "migration_refused");
+  for (const char* name : {"Alice", "alice"}) {
+    EXPECT_NE(migrated.error().message.find(name), std::string::npos) << migrated.error().message;
+  }
+  // Nothing of migration 2 was applied.
+  EXPECT_EQ(*(*s)->schema_version(), 1);
 }
 
 TEST_F(SqliteStoreTest, LockAndUnlock) {

@@ -194,6 +194,11 @@ async function main() {
     let r = await outcome(page);
     log('register ->', r.code, r.text);
     assert.ok(['registered', 'signed_in'].includes(r.code), 'registration failed: ' + r.text);
+    if (r.code === 'signed_in') {  // registration signs the new user in: log out first
+      assert.match(await page.locator('#signin-facts').textContent(), /face and liveness challenge/);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      assert.equal((await outcome(page)).code, 'signed_out');
+    }
 
     // Sign in, with the keyboard only.
     await page.getByRole('button', { name: 'Sign in with my face' }).focus();
