@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/client/client_command.h"
 #include "cli/commands.h"
 #include "cli/face_commands.h"
 #include "cli/service_factory.h"
@@ -50,7 +51,17 @@ int main(int argc, char** argv) {
   auto* demote = user->add_subcommand("demote", "remove the admin role from an account");
   demote->add_option("USERNAME", promote_name)->required();
 
-  CLI11_PARSE(app, argc, argv);
+  auto client = faceid::cli::client::ClientCommand::attach(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // Bad usage of the client is "invalid input" (3) like its other input errors.
+    return rc != 0 && client->selected() ? faceid::cli::client::kExitInvalidInput : rc;
+  }
+
+  if (client->selected()) return client->run();  // needs no server configuration
 
   if (*version) {
     std::cout << "faceid " << faceid::kVersion << "\n";

@@ -1,6 +1,7 @@
 // Static files: read once, one route per file.
 #include "api/static_routes.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -46,9 +47,17 @@ Status add_static_routes(http::Router& router, const StaticMount& mount) {
   if (!fs::is_directory(mount.dir, ec)) {
     return make_error("static_files_unavailable", "static folder not found: " + mount.dir);
   }
-  for (const auto& entry : fs::recursive_directory_iterator(mount.dir, ec)) {
+  fs::path base(mount.dir);
+  if (!base.has_filename()) base = base.parent_path();  // "web/" -> "web"
+  for (const auto& entry : fs::recursive_directory_iterator(base, ec)) {
     if (!entry.is_regular_file()) continue;
-    std::string rel = fs::relative(entry.path(), mount.dir).generic_string();
+    // Lexical, not fs::relative: that resolves symlinks, and a symlinked file (as in a
+    // Kubernetes ConfigMap or a linked package folder) would land outside the prefix.
+    std::string rel = entry.path().lexically_relative(base).generic_string();
+    if (!mount.only_files.empty() && std::find(mount.only_files.begin(), mount.only_files.end(),
+                                               rel) == mount.only_files.end()) {
+      continue;
+    }
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream content;
     content << in.rdbuf();

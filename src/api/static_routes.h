@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "http/router.h"
@@ -16,6 +17,9 @@ struct StaticMount {
   // Sent with every file of the mount (pages need their own CSP; empty: none).
   std::string content_security_policy;
   std::string cache_control = "no-cache";
+  // Paths relative to `dir` to serve; empty: every file. Lets a mount take a few files of a
+  // package folder (e.g. swagger-ui-dist) without its demo page or Node entry points.
+  std::vector<std::string> only_files = {};
 };
 
 // Registers the files as routes. Errors: "static_files_unavailable" when `dir` is missing.

@@ -10,6 +10,7 @@
 #include "api/admin_routes.h"
 #include "api/api_context.h"
 #include "api/auth_routes.h"
+#include "api/docs_routes.h"
 #include "api/liveness_routes.h"
 #include "api/ops_routes.h"
 #include "api/rate_limit_middleware.h"
@@ -180,6 +181,12 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   api::add_liveness_routes(router, api_ctx);
   if (Status s = api::add_static_routes(router, {"/", config.web_dir, kPageCsp}); !s) {
     logger->warn("sign-in page not served", {{"error", s.error().message}});
+  }
+  if (Status s = api::add_docs_routes(router, config.docs_assets_dir); !s) {
+    logger->warn("docs page assets not served", {{"error", s.error().message}});
+  }
+  for (const auto& r : router.routes()) {
+    logger->debug("route", {{"method", r.method}, {"path", r.pattern}});
   }
 
   http::ServerOptions options;

@@ -179,6 +179,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"DATA_DIR", str(&Config::data_dir)},
       {"MODELS_DIR", str(&Config::models_dir)},
       {"WEB_DIR", str(&Config::web_dir)},
+      {"DOCS_ASSETS_DIR", str(&Config::docs_assets_dir)},
       {"SECRET_KEY", str(&Config::secret_key)},
       {"ALGORITHM", choice(&Config::algorithm, "ALGORITHM", {"hs256", "hs384", "hs512"})},
       {"ACCESS_TOKEN_EXPIRE_MINUTES",
@@ -382,6 +383,7 @@ std::string describe(const Config& c) {
   j["DATA_DIR"] = c.data_dir;
   j["MODELS_DIR"] = c.models_dir;
   j["WEB_DIR"] = c.web_dir;
+  j["DOCS_ASSETS_DIR"] = c.docs_assets_dir;
   j["SECRET_KEY"] = c.secret_generated ? "(generated)" : "***";
   j["METRICS_TOKEN"] = c.metrics_token.empty() ? "" : "***";
   j["ALGORITHM"] = c.algorithm;

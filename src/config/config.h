@@ -27,6 +27,8 @@ struct Config {
   std::string data_dir = "data";
   std::string models_dir = "models";
   std::string web_dir = "web";  // the sign-in page's static files, served at "/"
+  // swagger-ui-dist's files for the /docs page (the Docker image copies them elsewhere).
+  std::string docs_assets_dir = "node_modules/swagger-ui-dist";
 
   // Tokens.
   std::string secret_key;

@@ -73,6 +73,13 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return m;
 }
 
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.push_back({r.method, r.pattern});
+  return out;
+}
+
 Response Router::dispatch(Request& request) const {
   Match m = match(request.method, request.path);
   switch (m.kind) {

@@ -42,6 +42,13 @@ class Router {
 
   Match match(std::string_view method, std::string_view path) const;
 
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  // Every registered route (method and template), for documentation checks and start-up logs.
+  std::vector<RouteInfo> routes() const;
+
   // Runs middleware, then the matched handler or a JSON 404/405. Exceptions from handlers
   // become a 500 with a generic body.
   Response handle(Request& request) const;

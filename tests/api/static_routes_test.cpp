@@ -24,7 +24,8 @@ TEST(StaticRoutes, ServesFilesWithTypesAndIndexAtPrefix) {
   std::ofstream(dir.path() / "site/js/app.js") << "let x = 1;";
   std::ofstream(dir.path() / "secret.txt") << "outside";
   http::Router router;
-  ASSERT_TRUE(add_static_routes(router, {"/", (dir.path() / "site").string(), "default-src 'none'"}));
+  ASSERT_TRUE(
+      add_static_routes(router, {"/", (dir.path() / "site").string(), "default-src 'none'"}));
 
   auto index = get(router, "/");
   EXPECT_EQ(index.status, 200);
@@ -59,6 +60,22 @@ TEST(StaticRoutes, MissingFolderIsAnError) {
   Status s = add_static_routes(router, {"/", "/nonexistent/faceid-web", ""});
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, "static_files_unavailable");
+}
+
+TEST(StaticRoutes, ServesSymlinkedFilesAndFoldersGivenWithATrailingSlash) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "pkg");
+  std::filesystem::create_directories(dir.path() / "site");
+  std::ofstream(dir.path() / "pkg/ui.js") << "ui";
+  std::ofstream(dir.path() / "pkg/demo.html") << "demo";
+  std::filesystem::create_symlink(dir.path() / "pkg/ui.js", dir.path() / "site/ui.js");
+  std::filesystem::create_symlink(dir.path() / "pkg/demo.html", dir.path() / "site/demo.html");
+  http::Router router;
+  ASSERT_TRUE(add_static_routes(router, {.url_prefix = "/docs",
+                                         .dir = (dir.path() / "site").string() + "/",
+                                         .only_files = {"ui.js"}}));
+  EXPECT_EQ(get(router, "/docs/ui.js").body, "ui");
+  EXPECT_EQ(get(router, "/docs/demo.html").status, 404);  // not in only_files
 }
 
 }  // namespace

@@ -85,6 +85,7 @@ Env base_env(const TempDir& dir, const Env& extra) {
              {"LOG_FILE", dir.file("logs/app.log")},
              {"MODELS_DIR", std::string(FACEID_SOURCE_DIR) + "/models"},
              {"WEB_DIR", std::string(FACEID_SOURCE_DIR) + "/web"},
+             {"DOCS_ASSETS_DIR", std::string(FACEID_SOURCE_DIR) + "/node_modules/swagger-ui-dist"},
              {"SECRET_KEY", "test-secret-key-0123456789abcdef0123456789"},
              {"WORKERS", "4"}};
   if (const char* opts = std::getenv("ASAN_OPTIONS")) env["ASAN_OPTIONS"] = opts;
