@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   }
   if (!actions.empty()) {
     auto planar = [&](size_t a, size_t b) {
-      return liveness::planar_fit(images[a], observed[a].landmarks, images[b], observed[b].landmarks);
+      return liveness::planar_fit(images[a], observed[a].landmarks, images[b],
+                                  observed[b].landmarks);
     };
     auto v = liveness::verify_response(actions, observed, {}, planar);
     if (v) {

@@ -28,12 +28,12 @@ struct FrameObservation {
 
 // Calibrated on the live clips in testdata (docs/liveness.md has the measurements).
 struct VerifierThresholds {
-  int baseline_frames = 3;           // the first frames, where the person faces the camera
-  double max_start_yaw = 0.15;      // |yaw proxy| of the start: roughly frontal
-  double turn_yaw = 0.10;            // yaw proxy change, relative to the start, for a turn
-  double look_up_pitch = 0.08;       // pitch proxy drop for look_up
-  double blink_dip = 0.75;           // EAR below this fraction of the open-eye EAR ...
-  double blink_recover = 0.85;       // ... then back above this fraction
+  int baseline_frames = 3;      // the first frames, where the person faces the camera
+  double max_start_yaw = 0.15;  // |yaw proxy| of the start: roughly frontal
+  double turn_yaw = 0.10;       // yaw proxy change, relative to the start, for a turn
+  double look_up_pitch = 0.08;  // pitch proxy drop for look_up
+  double blink_dip = 0.75;      // EAR below this fraction of the open-eye EAR ...
+  double blink_recover = 0.85;  // ... then back above this fraction
   // Not flat: on every head movement, the frame of that movement least like the start frame
   // after the best homography (planar_fit) must correlate at most this much.
   double max_planar_fit = 0.93;
