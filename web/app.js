@@ -365,11 +365,13 @@ async function onRegister(event) {
 }
 
 async function onLogout() {
+  $('status').hidden = true;
   if (session.refresh) await api('POST', '/auth/logout', { body: { refresh_token: session.refresh } });
   signedOut('You are signed out.', 'signed_out');
 }
 
 async function onDelete() {
+  $('status').hidden = true;
   const r = await api('DELETE', '/users/me', { token: session.access });
   if (!r.ok) return showError(r.code, r.details);
   signedOut('Your account and face data were deleted.', 'deleted');

@@ -159,10 +159,19 @@ async function newPage(browser, base) {
   return { page, context, cspErrors };
 }
 
-async function outcome(page) {
+// Clicks `name` and waits for the status message that follows (a code other than the one
+// showing before the click).
+async function click(page, name) {
+  const before = (await page.locator('#status').getAttribute('data-code')) || '';
+  await page.getByRole('button', { name }).click();
+  return outcome(page, before);
+}
+
+async function outcome(page, before = '') {
   // (Locators, not waitForFunction: the page's CSP rightly forbids eval.)
   const status = page.locator('#status');
-  await page.locator('#status:not([hidden]):not([data-code=""]):not([data-code="checking"])')
+  const other = before ? `:not([data-code="${before}"])` : '';
+  await page.locator(`#status:not([hidden]):not([data-code=""]):not([data-code="checking"])${other}`)
     .waitFor({ timeout: 90000 });
   return { code: await status.getAttribute('data-code'), text: (await status.textContent()).trim() };
 }
@@ -196,8 +205,7 @@ async function main() {
     assert.ok(['registered', 'signed_in'].includes(r.code), 'registration failed: ' + r.text);
     if (r.code === 'signed_in') {  // registration signs the new user in: log out first
       assert.match(await page.locator('#signin-facts').textContent(), /face and liveness challenge/);
-      await page.getByRole('button', { name: 'Log out' }).click();
-      assert.equal((await outcome(page)).code, 'signed_out');
+      assert.equal((await click(page, 'Log out')).code, 'signed_out');
     }
 
     // Sign in, with the keyboard only.
@@ -210,8 +218,7 @@ async function main() {
     assert.match(await page.locator('#signin-facts').textContent(), /face and liveness challenge/);
 
     // Log out, then a still photo of someone else held to the camera is refused.
-    await page.getByRole('button', { name: 'Log out' }).click();
-    r = await outcome(page);
+    r = await click(page, 'Log out');
     assert.equal(r.code, 'signed_out');
     const stranger = path.join(DATA, 'liveness/live_none_vietmoney_true_001.jpg');
     nextClip = () => [[stranger, LEAD_S + 3 * SLOT_S + TAIL_S]];
@@ -229,8 +236,7 @@ async function main() {
     r = await outcome(page);
     assert.equal(r.code, 'signed_in', r.text);
     await page.getByRole('button', { name: 'Delete my account' }).click();
-    await page.getByRole('button', { name: 'Yes, delete everything' }).click();
-    r = await outcome(page);
+    r = await click(page, 'Yes, delete everything');
     assert.equal(r.code, 'deleted', r.text);
     await page.getByRole('button', { name: 'Sign in with my face' }).click();
     r = await outcome(page);
