@@ -27,7 +27,10 @@ auth::FaceEvidence face_evidence(const http::Request& req) {
   auth::FaceEvidence e;
   if (const http::FormField* f = req.form_field("face_image")) e.image = f->value;
   e.challenge_id = form_value(req, "challenge_id").value_or("");
-  for (const http::FormField* f : req.form_fields("frames")) e.frames.emplace_back(f->value);
+  // Empty parts are no frames (form clients send an empty part for an unfilled file field).
+  for (const http::FormField* f : req.form_fields("frames")) {
+    if (!f->value.empty()) e.frames.emplace_back(f->value);
+  }
   return e;
 }
 

@@ -20,7 +20,10 @@ struct FaceEvidence {
   std::string challenge_id;
   std::vector<std::string_view> frames;  // the challenge response, in capture order
 
-  bool is_challenge() const { return !challenge_id.empty() || !frames.empty(); }
+  // Frames without a face_image make a challenge response. A face_image wins: generic form
+  // clients (the API docs page) fill every field, and a photo is never the stronger proof
+  // (LIVENESS_CHALLENGE=required refuses it anyway).
+  bool is_challenge() const { return image.empty() && !frames.empty(); }
 };
 
 struct AnalyzedFace {
