@@ -4,7 +4,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup configure build run test test-only sanitize fuzz bench fmt lint clean
+.PHONY: all setup configure build run test test-only sanitize fuzz bench fmt lint clean fresh-machine
 
 all: build
 
@@ -14,7 +14,10 @@ setup:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 
+# After every configure: fail here if the build used a package deps/apt-packages.txt does
+# not bring to a fresh machine (scripts/check-apt-closure.sh; cached, about a second).
 configure: $(BUILD_DIR)/build.ninja
+	@scripts/check-apt-closure.sh $(BUILD_DIR)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -33,6 +36,7 @@ test-only: build
 
 sanitize: setup
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFACEID_SANITIZE=ON -DFACEID_BUILD_BENCH=OFF
+	@scripts/check-apt-closure.sh $(ASAN_DIR)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	@FACEID_SKIP_FUZZ=1 scripts/test.sh $(ASAN_DIR)
 
@@ -47,6 +51,10 @@ fmt:
 
 lint: configure
 	@git ls-files "src/*.cpp" | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
+
+# Release check: `make test` in a freshly bootstrapped Debian 12 root (slow: builds everything).
+fresh-machine:
+	@scripts/fresh-machine.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

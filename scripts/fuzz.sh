@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the image-decoder libFuzzer target with clang (ASan + UBSan) and runs it for
-# SECONDS in total, build included (default 60; `make fuzz` runs 600). Exits non-zero when
-# the fuzzer finds a crash; the reproducer is left in build-fuzz/artifacts/.
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs them for SECONDS in total,
+# build included (default 60; `make fuzz` runs 600): the HTTP form/head parsers get a fifth of
+# the time (at least 10 s), the image decoder the rest. Exits non-zero when a fuzzer finds a
+# crash; the reproducer is left in build-fuzz/artifacts/.
 #   scripts/fuzz.sh 60        # the short run of `make test`
 #   scripts/fuzz.sh 3600      # a longer campaign; the corpus in build-fuzz/corpus persists
 # FUZZ_SEED and FUZZ_RUNS pin the mutation sequence and its length (make test does, so that a
@@ -54,6 +55,32 @@ for name, data in seeds.items():
     open(f"{out}/{name}", "wb").write(data)
 PY
 fi
+
+# Seed corpus of the form/head parsers: the first byte picks the parser (0 multipart with
+# boundary XyZ, 1 urlencoded, 2 request head).
+form_corpus="$build/corpus-form"
+mkdir -p "$form_corpus"
+if [ -z "$(ls -A "$form_corpus")" ]; then
+  printf '\000preamble\r\n--XyZ\r\nContent-Disposition: form-data; name="username"\r\n\r\nann\r\n--XyZ\r\nContent-Disposition: form-data; name="frames"; filename="f.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\377\330\377\r\n--XyZ--\r\n' >"$form_corpus/multipart"
+  printf '\001username=ann&password=x%%21y+z&frames=1&frames=2' >"$form_corpus/urlencoded"
+  printf '\002POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody' >"$form_corpus/head"
+  printf '\002POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$form_corpus/chunked"
+fi
+
+elapsed=$(( $(date +%s) - start ))
+form_run=$(( (budget - elapsed) / 5 ))
+[ "$form_run" -lt 10 ] && form_run=10
+echo "fuzz: form_parser_fuzzer for ${form_run}s"
+"$build/form_parser_fuzzer" "$form_corpus" -dict=fuzz/form.dict -max_total_time="$form_run" \
+  -max_len=8192 -timeout=10 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
+  ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
+  -artifact_prefix="$build/artifacts/" 2>"$build/last-form-run.log" || {
+  status=$?
+  tail -n 60 "$build/last-form-run.log"
+  echo "fuzz: form_parser_fuzzer FAILED (exit $status); reproducer in $build/artifacts/" >&2
+  exit "$status"
+}
+grep -E "stat::number_of_executed_units|cov:" "$build/last-form-run.log" | tail -n 2
 
 elapsed=$(( $(date +%s) - start ))
 run=$(( budget - elapsed ))

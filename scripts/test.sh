@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test against a build dir: unit, end-to-end (real binary, real photos, real
-# models) and a short fuzz run of the image decoder. Called by `make test`.
+# models; the e2e suites twice: embedded SQLite, then PostgreSQL + pgvector and Redis started
+# by the harness) and a short fuzz run of the image decoder. Called by `make test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# CTest starts the throwaway PostgreSQL + Redis (fixture faceid_backends, see tests/CMakeLists.txt)
+# and stops them after the last test that needs them, failed or not; this trap also stops them
+# when the run itself is interrupted. Same directory name as CMake derives from the build dir.
+backends_dir="/tmp/faceid-backends-$(printf '%s' "$(cd "$BUILD" && pwd)" | md5sum | cut -c1-10)"
+trap 'rm -f "$log"; scripts/test-backends.sh stop "$backends_dir" >/dev/null 2>&1 || true' EXIT
 
 # Models are converted once into models/ (a cached dlib file); later runs only load them.
 "$BUILD/src/faceid" models >/dev/null || { echo "model preparation failed"; exit 1; }

@@ -126,6 +126,37 @@ static void run_pairs(const std::string& models, const std::string& testdata, Fa
   }
 }
 
+// The box dlib's 68-point predictor was trained on (a HOG box) as a function of the 68 points
+// it predicts from that box: centre and side relative to the points' bounding box. The engine
+// refits landmarks from this box (face_aligner.cpp, predictor_box_from_landmarks).
+static void run_landmark_box_fit(const std::string& models, const std::string& testdata,
+                                 FaceDetector& hog) {
+  auto aligner = FaceAligner::load(locate_model_files(models).shape_predictor);
+  if (!aligner) return;
+  std::vector<double> dx, dy, side;
+  for (const auto& entry : std::filesystem::directory_iterator(testdata)) {
+    if (entry.path().extension() == ".md" || entry.path().extension() == ".csv") continue;
+    auto decoded = decode_image(slurp(entry.path().string()), {});
+    if (!decoded) continue;
+    for (const auto& d : hog.detect(decoded->bgr, {true})) {
+      const Landmarks lm = (*aligner)->landmarks(decoded->bgr, d.box, BoxStyle::kHog);
+      std::vector<cv::Point2f> pts(lm.begin(), lm.end());
+      const cv::Rect2f b = cv::boundingRect(pts);
+      dx.push_back((d.box.x + d.box.width / 2 - (b.x + b.width / 2)) / b.width);
+      dy.push_back((d.box.y + d.box.height / 2 - (b.y + b.height / 2)) / b.height);
+      side.push_back(d.box.width / std::max(b.width, b.height));
+      std::printf("%-40s dx %.3f dy %.3f side %.3f (w/h %.3f)\n", entry.path().filename().c_str(),
+                  dx.back(), dy.back(), side.back(), b.width / b.height);
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  std::printf("median over %zu faces: dx %.3f dy %.3f side %.3f\n", dx.size(), median(dx),
+              median(dy), median(side));
+}
+
 int main(int argc, char** argv) {
   const std::string models = argc > 1 ? argv[1] : "models";
   const std::string testdata = argc > 2 ? argv[2] : "../shared/testdata";
@@ -188,5 +219,6 @@ int main(int argc, char** argv) {
     }
   }
   if (mode == "pairs") run_pairs(models, testdata, **rfb, **hog);
+  if (mode == "lmbox") run_landmark_box_fit(models, testdata, **hog);
   return 0;
 }

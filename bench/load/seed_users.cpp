@@ -1,6 +1,9 @@
 // bench_seed_users DATA_DIR COUNT: inserts COUNT synthetic accounts (random unit embeddings,
 // one template each, far from any real face) into DATA_DIR/faceid.db, so the login load test
 // searches an index of realistic size. Real faces are registered through the API.
+// With --bulk (bench/search/startup.sh, 1M accounts) the rows go straight into SQLite in
+// large transactions and the index is left to the next start (create_user per account
+// updates the index and commits once per account: hours at 1M).
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -8,17 +11,29 @@
 
 #include "auth/password_hasher.h"
 #include "auth/token_service.h"
+#include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
+#include "store/time_format.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DATA_DIR COUNT\n", argv[0]);
+  const bool bulk = argc == 4 && std::string(argv[3]) == "--bulk";
+  if (argc != 3 && !bulk) {
+    std::fprintf(stderr, "usage: %s DATA_DIR COUNT [--bulk]\n", argv[0]);
     return 2;
   }
-  auto store = faceid::store::SqliteStore::open(std::string(argv[1]) + "/faceid.db");
+  const std::string path = std::string(argv[1]) + "/faceid.db";
+  auto store = faceid::store::SqliteStore::open(path);
   if (!store || !(*store)->migrate()) {
     std::fprintf(stderr, "cannot open store\n");
     return 1;
+  }
+  std::unique_ptr<faceid::store::SqliteDb> db;
+  std::unique_ptr<faceid::store::SqliteTransaction> tx;
+  if (bulk) {
+    store->reset();
+    auto opened = faceid::store::SqliteDb::open(path);
+    if (!opened) return 1;
+    db = std::move(*opened);
   }
   const int count = std::stoi(argv[2]);
   auto hash = faceid::auth::hash_password("synthetic-account-password");
@@ -42,11 +57,35 @@ int main(int argc, char** argv) {
     t.model_version = "dlib-resnet-v1";
     t.quality = 1.0;
     t.created_at = u.created_at;
+    if (bulk) {
+      if (i % 20000 == 0) {
+        if (tx && !tx->commit()) return 1;
+        tx = std::make_unique<faceid::store::SqliteTransaction>(*db);
+      }
+      auto user = db->prepare(
+          "INSERT INTO users(id, username, email, password_hash, is_active, is_locked, "
+          "is_admin, created_at, updated_at) VALUES(?,?,?,?,1,0,0,?,?)");
+      auto face = db->prepare(
+          "INSERT INTO face_templates(user_id, embedding, model_version, quality, created_at) "
+          "VALUES(?,?,?,?,?)");
+      if (!user || !face) return 1;
+      const std::string now = faceid::store::format_time(u.created_at);
+      user->bind(1, u.id).bind(2, u.username).bind(3, u.email).bind(4, u.password_hash);
+      user->bind(5, now).bind(6, now);
+      face->bind(1, u.id).bind_blob(2, t.embedding.data(), sizeof(t.embedding));
+      face->bind(3, t.model_version).bind(4, t.quality).bind(5, now);
+      if (!user->run() || !face->run()) {
+        std::fprintf(stderr, "insert %d failed\n", i);
+        return 1;
+      }
+      continue;
+    }
     if (!(*store)->create_user(u, t)) {
       std::fprintf(stderr, "insert %d failed\n", i);
       return 1;
     }
   }
+  if (tx && !tx->commit()) return 1;
   std::printf("seeded %d accounts\n", count);
   return 0;
 }

@@ -4,6 +4,11 @@
 //
 // usage: bench_search [N=1000000] [--queries=2000] [--data=face|isotropic] [--m=16]
 //                     [--efc=100] [--threads=2] [--ef=16,32,64,128,256] [--seed=42]
+//                     [--dir=/tmp/bench_search_index]
+// The index is built in --dir (its float32 vector file lives there), saved, dropped and
+// loaded again as a restarted service would; the queries then run on the loaded index. The
+// program prints the resident memory the index adds, the peak while loading, and the save
+// and load times.
 //
 // Data. face (default): identities with 1-5 templates each (uniform, mean 3; the API allows 5).
 // Identity centres have a decaying per-dimension spread (variance ~ 1/i^0.75: effective
@@ -16,6 +21,8 @@
 // A query is a fresh sample of a random enrolled identity (a new login photo); recall@1
 // counts a query as right when the index's first hit belongs to the same identity as the
 // exact search's first hit.
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -40,6 +48,7 @@ namespace {
 
 using faceid::store::HnswFaceIndex;
 using faceid::store::HnswFaceIndexOptions;
+using faceid::store::IndexCoverage;
 using faceid::store::IndexEntry;
 using faceid::store::kFaceDimensions;
 using faceid::store::Vector128;
@@ -54,6 +63,7 @@ struct Args {
   unsigned threads = 2;
   std::vector<std::size_t> efs = {16, 32, 64, 128, 256};
   std::uint32_t seed = 42;
+  std::string dir = "/tmp/bench_search_index";
 };
 
 Args parse_args(int argc, char** argv) {
@@ -71,6 +81,8 @@ Args parse_args(int argc, char** argv) {
       a.efc = std::stoul(value("--efc="));
     } else if (s.rfind("--threads=", 0) == 0) {
       a.threads = static_cast<unsigned>(std::stoul(value("--threads=")));
+    } else if (s.rfind("--dir=", 0) == 0) {
+      a.dir = value("--dir=");
     } else if (s.rfind("--seed=", 0) == 0) {
       a.seed = static_cast<std::uint32_t>(std::stoul(value("--seed=")));
     } else if (s.rfind("--ef=", 0) == 0) {
@@ -88,11 +100,11 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-long rss_kib() {
+long status_kib(const char* field) {
   std::ifstream status("/proc/self/status");
   std::string key;
   while (status >> key) {
-    if (key == "VmRSS:") {
+    if (key == field) {
       long kib = 0;
       status >> kib;
       return kib;
@@ -101,6 +113,11 @@ long rss_kib() {
   }
   return -1;
 }
+
+long rss_kib() { return status_kib("VmRSS:"); }
+long peak_rss_kib() { return status_kib("VmHWM:"); }
+// Resets VmHWM to the current RSS (Linux >= 4.0), so that a later peak belongs to what ran since.
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 // CPU time of the calling thread: what a query costs, whatever else competes for the cores.
 double thread_cpu_ms() {
@@ -279,21 +296,58 @@ int main(int argc, char** argv) {
   options.ef_construction = args.efc;
   options.build_threads = args.threads;
   options.initial_capacity = args.n;
-  const long rss_before = rss_kib();
+  options.directory = args.dir;
+  std::filesystem::remove_all(args.dir);
+  long rss_before = rss_kib();
+  reset_peak_rss();
   t0 = Clock::now();
-  HnswFaceIndex index(options);
-  if (auto s = index.add_batch(entries); !s.ok()) {
+  auto built = std::make_unique<HnswFaceIndex>(options);
+  if (auto s = built->add_batch(entries); !s.ok()) {
     std::fprintf(stderr, "build failed: %s\n", s.error().message.c_str());
     return 1;
   }
   const double build_s = seconds_since(t0);
-  const long rss_after = rss_kib();
+  long rss_after = rss_kib();
   std::printf(
-      "build: %.1f s (%.0f templates/s on %u threads); RSS +%.0f MiB (%.0f bytes/template)\n",
+      "build: %.1f s (%.0f templates/s on %u threads); RSS +%.0f MiB (%.0f bytes/template), "
+      "peak +%.0f MiB\n",
       build_s, args.n / build_s, args.threads, (rss_after - rss_before) / 1024.0,
-      (rss_after - rss_before) * 1024.0 / args.n);
+      (rss_after - rss_before) * 1024.0 / args.n, (peak_rss_kib() - rss_before) / 1024.0);
 
-  // 3. Exact ground truth (brute force, SSE, queries split over threads).
+  // 3. Save, drop, load: what a restart of the service does.
+  t0 = Clock::now();
+  if (auto s = built->save(); !s.ok()) {
+    std::fprintf(stderr, "save failed: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  const IndexCoverage covers = built->coverage();
+  std::printf("save: %.1f s; files:", seconds_since(t0));
+  for (const auto& f : std::filesystem::directory_iterator(args.dir)) {
+    std::printf(" %s %.0f MiB", f.path().filename().c_str(), f.file_size() / 1048576.0);
+  }
+  std::printf("\n");
+  built.reset();
+  // Give the freed graph and maps back to the kernel, or the load would reuse them and its
+  // RSS increase would undercount what a fresh process needs.
+  malloc_trim(0);
+  rss_before = rss_kib();
+  reset_peak_rss();
+  t0 = Clock::now();
+  auto loaded = HnswFaceIndex::load(options, covers);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "load failed: %s\n", loaded.error().message.c_str());
+    return 1;
+  }
+  const double load_s = seconds_since(t0);
+  rss_after = rss_kib();
+  std::printf(
+      "load (start-up): %.2f s; RSS +%.0f MiB (%.0f bytes/template), peak while loading +%.0f "
+      "MiB\n",
+      load_s, (rss_after - rss_before) / 1024.0, (rss_after - rss_before) * 1024.0 / args.n,
+      (peak_rss_kib() - rss_before) / 1024.0);
+  HnswFaceIndex& index = **loaded;
+
+  // 4. Exact ground truth (brute force, SSE, queries split over threads).
   t0 = Clock::now();
   std::atomic<std::size_t> next{0};
   std::atomic<int> exact_right_identity{0};
@@ -321,7 +375,7 @@ int main(int argc, char** argv) {
       exact_s * 1000.0 * std::max(1u, args.threads) / queries.size(),
       static_cast<double>(exact_right_identity) / queries.size());
 
-  // 4. HNSW at each ef: one thread, one query at a time, top-5 as the login path asks.
+  // 5. HNSW at each ef: one thread, one query at a time, top-5 as the login path asks.
   std::printf(
       "\nwall = elapsed time per query; cpu = the query thread's CPU time (immune to "
       "other load on the machine)\n");
@@ -356,5 +410,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::printf("load average at end: %s\n", load_average().c_str());
+  loaded->reset();
+  std::filesystem::remove_all(args.dir);
   return 0;
 }

@@ -75,6 +75,14 @@ http::Response error_for(const Error& error, const http::Request& request) {
     return http::error_response(500, "internal_error", "Internal server error", {},
                                 request.correlation_id);
   }
+  if (status == 503 && error.code != "models_unavailable") {
+    // A backend outage (database, Redis) reaches clients as one stable code; which backend
+    // and why go to the log and /ready, not to the caller.
+    request.internal_error = error.code + ": " + error.message;
+    return http::error_response(503, "service_unavailable",
+                                "Service temporarily unavailable; try again shortly", {},
+                                request.correlation_id);
+  }
   http::Response res;
   if (auto fixed = public_message_for(error.code)) {
     if (error.message != *fixed) request.internal_error = error.message;

@@ -26,7 +26,9 @@ std::string rate_limit_group(const std::string& method, const std::string& path)
 http::Middleware rate_limit_middleware(const ApiContext& ctx) {
   return [&ctx](http::Request& req, const http::Next& next) {
     const auto& cfg = ctx.config;
-    std::string group = rate_limit_group(req.method, req.path);
+    // The matched route template (set by the Router before middleware), never the raw path:
+    // only unmatched paths, which reach no handler, fall back to it for the default bucket.
+    std::string group = rate_limit_group(req.method, req.route.empty() ? req.path : req.route);
     if (!cfg.rate_limit_enabled || group.empty() || req.method == "OPTIONS") return next(req);
     const config::RateSpec& spec = group == "register" ? cfg.rate_limit_register
                                    : group == "login" || group == "challenge"
@@ -34,6 +36,9 @@ http::Middleware rate_limit_middleware(const ApiContext& ctx) {
                                        : cfg.rate_limit_default;
     auto decision = ctx.limiter.hit(group + ":" + req.client_ip, limit_of(spec));
     if (!decision) {
+      // The shared limiter is unreachable: fail closed by default, so an outage of Redis
+      // cannot switch brute-force protection off; RATE_LIMIT_FAIL_OPEN trades that for uptime.
+      if (cfg.rate_limit_fail_open) return next(req);
       req.route = "rate_limited";
       return http::error_response(503, "service_unavailable",
                                   "Rate limiter unavailable; try again shortly", {},

@@ -94,8 +94,12 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   auto created = ctx_.store.create_user(user, tmpl);
   enroll.unlock();
   if (!created) {
-    return outcome(created.error().code == "user_exists" ? registration_refused()
-                                                         : created.error());
+    // The store re-checks the face under a database lock (PostgreSQL: concurrent
+    // registrations on other replicas), so it may refuse a face the check above let pass.
+    const auto& code = created.error().code;
+    return outcome(code == "user_exists" || code == "face_already_registered"
+                       ? registration_refused()
+                       : created.error());
   }
   ctx_.metrics.registration("success");
   ctx_.logger->info("user registered", {{"audit", true},

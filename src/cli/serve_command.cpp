@@ -2,10 +2,12 @@
 // services and HTTP together, then wait for SIGTERM/SIGINT.
 #include <pthread.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "api/admin_routes.h"
 #include "api/api_context.h"
@@ -18,7 +20,6 @@
 #include "api/user_routes.h"
 #include "auth/account_service.h"
 #include "auth/face_auth_service.h"
-#include "auth/memory_session_revocations.h"
 #include "auth/retention_task.h"
 #include "auth/session_service.h"
 #include "cli/commands.h"
@@ -30,7 +31,6 @@
 #include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
-#include "ratelimit/memory_rate_limiter.h"
 #include "version.h"
 
 namespace faceid::cli {
@@ -106,16 +106,6 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   }
   for (const auto& w : warnings) logger->warn(w);
 
-  auto store = open_store(config);
-  if (!store) {
-    logger->error("cannot open store", {{"error", store.error().message}});
-    return 1;
-  }
-  if (auto applied = (*store)->migrate(); !applied) {
-    logger->error("migration failed", {{"error", applied.error().message}});
-    return 1;
-  }
-
   auto engine = face::load_face_engine(engine_options(config));
   Status models_status;
   if (!engine) {
@@ -125,6 +115,20 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     engine = unavailable_engine();
   }
 
+  // After the engine: the PostgreSQL store searches only templates of its model version.
+  auto store = open_store(config, models_status ? (*engine)->model_version() : "");
+  if (!store) {
+    logger->error("cannot open store", {{"error", store.error().message}});
+    return 1;
+  }
+  auto applied = (*store)->migrate();
+  if (!applied) {
+    logger->error("migration failed", {{"error", applied.error().message}});
+    return 1;
+  }
+  logger->info("migrations",
+               {{"applied", static_cast<long long>(*applied)}, {"store", (*store)->backend()}});
+
   SystemClock clock;
   observability::Metrics metrics;
   observability::AuthMetrics auth_metrics(metrics.registry());
@@ -133,9 +137,21 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
-  auth::MemorySessionRevocations revocations(clock);
-  auth::AuthContext auth_ctx{
-      **store, **engine, *tokens, clock, auth_metrics, logger, auth_settings(config), revocations};
+  // Rate limits and ended sessions: in-process, or shared by the replicas through Redis.
+  auto shared = open_shared_state(config, clock, **store, tokens->access_ttl());
+  if (!shared) {
+    logger->error("invalid REDIS_URL", {{"error", shared.error().message}});
+    return 2;
+  }
+  ratelimit::RateLimiter& limiter = *shared->limiter;
+  auth::AuthContext auth_ctx{**store,
+                             **engine,
+                             *tokens,
+                             clock,
+                             auth_metrics,
+                             logger,
+                             auth_settings(config),
+                             *shared->revocations};
   // Challenges live in this process; replicas behind a load balancer need a shared store.
   liveness::MemoryChallengeStore challenge_store(clock);
   liveness::ChallengeOptions challenge_options;
@@ -144,13 +160,14 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine);
   auth_ctx.challenges = &challenge_verifier;
   auth::SessionService sessions(auth_ctx);
-  if (Status s = sessions.load_revocations(); !s) {
-    logger->error("cannot load ended sessions", {{"error", s.error().message}});
-    return 1;
+  if (!shared->redis) {
+    if (Status s = sessions.load_revocations(); !s) {
+      logger->error("cannot load ended sessions", {{"error", s.error().message}});
+      return 1;
+    }
   }
   auth::AccountService accounts(auth_ctx);
   auth::FaceAuthService face_auth(auth_ctx, sessions);
-  ratelimit::MemoryRateLimiter limiter(clock);
   api::ApiContext api_ctx{config, auth_ctx, accounts, face_auth, sessions, limiter};
   auth::RetentionTask retention(**store, clock,
                                 std::chrono::hours(24 * config.failed_attempt_retention_days),
@@ -192,9 +209,15 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  options.workers = config.workers;
+  // Handler work (face pipeline, Argon2) is CPU-bound: more threads than cores only queue
+  // inside the scheduler, where the server can no longer refuse them with a quick 503. WORKERS
+  // still sets how much may wait: 4 requests per configured worker.
+  options.workers =
+      std::min(config.workers, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  options.queue_capacity = 4 * static_cast<std::size_t>(config.workers);
   options.max_body_bytes = config.max_body_bytes();
   options.trusted_proxies = config.trusted_proxies;
+  options.metrics = &metrics;
   http::Server server(options, router, logger);
   if (Status s = server.start(); !s) {
     logger->error("cannot start HTTP server", {{"error", s.error().message}});
@@ -204,6 +227,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"port", static_cast<long long>(server.port())},
                              {"workers", static_cast<long long>(config.workers)},
                              {"store", (*store)->backend()},
+                             {"shared_state", config.redis_url.empty() ? "memory" : "redis"},
                              {"detector", config.face_detection_model},
                              {"liveness", config.liveness_enabled},
                              {"liveness_challenge", config.liveness_challenge},

@@ -5,6 +5,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/memory_session_revocations.h"
+#include "auth/redis_session_revocations.h"
+#include "ratelimit/memory_rate_limiter.h"
+#include "ratelimit/redis_rate_limiter.h"
+#include "redis/redis_client.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace faceid::cli {
@@ -28,16 +34,58 @@ class UnavailableEngine final : public face::FaceEngine {
 
 }  // namespace
 
-Result<store::StorePtr> open_store(const config::Config& config) {
+Result<store::StorePtr> open_store(const config::Config& config, const std::string& model_version) {
   if (!config.database_url.empty()) {
-    return make_error("invalid_config",
-                      "DATABASE_URL: the PostgreSQL store is not available in this build; unset "
-                      "it to use the embedded SQLite store");
+    if (!store::is_postgres_url(config.database_url)) {
+      return make_error("invalid_config",
+                        "DATABASE_URL: only postgresql:// URLs are supported; unset it to use "
+                        "the embedded SQLite store");
+    }
+    store::PostgresOptions o;
+    o.url = config.database_url;
+    o.pool_size = config.workers;
+    o.ef_search = config.pgvector_ef_search;
+    o.model_version = model_version;
+    o.duplicate_tolerance =
+        config.reject_duplicate_faces ? config.face_recognition_tolerance : -1.0;
+    auto s = store::PostgresStore::open(o);
+    if (!s) return s.error();
+    return store::StorePtr(std::move(*s));
   }
   auto s =
       store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
   if (!s) return s.error();
   return store::StorePtr(std::move(*s));
+}
+
+SharedState::SharedState() = default;
+SharedState::SharedState(SharedState&&) noexcept = default;
+SharedState::~SharedState() = default;
+
+Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock,
+                                      store::Store& store, std::chrono::seconds access_ttl) {
+  SharedState out;
+  if (config.redis_url.empty()) {
+    out.limiter = std::make_unique<ratelimit::MemoryRateLimiter>(clock);
+    out.revocations = std::make_unique<auth::MemorySessionRevocations>(clock);
+    return out;
+  }
+  auto url = redis::parse_redis_url(config.redis_url);
+  if (!url) return url.error();
+  redis::RedisOptions o;
+  o.pool_size = config.workers;
+  out.redis = std::make_unique<redis::RedisClient>(*url, o);
+  out.limiter = std::make_unique<ratelimit::RedisRateLimiter>(*out.redis);
+  auto catch_up = [&store, &clock, access_ttl] {
+    std::vector<std::pair<std::string, TimePoint>> ended;
+    if (auto rows = store.revoked_sessions_since(clock.now() - access_ttl)) {
+      for (const auto& s : *rows) ended.emplace_back(s.family_id, s.revoked_at + access_ttl);
+    }
+    return ended;
+  };
+  out.revocations =
+      std::make_unique<auth::RedisSessionRevocations>(*out.redis, clock, std::move(catch_up));
+  return out;
 }
 
 face::EngineOptions engine_options(const config::Config& config) {

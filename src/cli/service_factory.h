@@ -1,15 +1,46 @@
 // Builds the long-lived parts shared by `serve` and the admin subcommands from Config:
-// the store (embedded SQLite, or PostgreSQL once built) and the face engine options.
+// the store (embedded SQLite or PostgreSQL) and the face engine options.
 #pragma once
 
+#include <memory>
+
+#include "auth/session_revocations.h"
+#include "common/clock.h"
 #include "config/config.h"
 #include "face/face_engine.h"
+#include "ratelimit/rate_limiter.h"
 #include "store/store.h"
+
+namespace faceid::redis {
+class RedisClient;
+}
 
 namespace faceid::cli {
 
-// Opens the configured store (not yet migrated).
-Result<store::StorePtr> open_store(const config::Config& config);
+// Opens the configured store (not yet migrated): PostgreSQL when DATABASE_URL is set, else
+// the embedded SQLite file. `model_version` (the loaded embedder's) restricts PostgreSQL's
+// 1:N search to comparable templates; "" searches all.
+Result<store::StorePtr> open_store(const config::Config& config,
+                                   const std::string& model_version = "");
+
+// State replicas must share: in-process without REDIS_URL, in Redis with it.
+struct SharedState {
+  std::unique_ptr<redis::RedisClient> redis;  // null without REDIS_URL
+  ratelimit::RateLimiterPtr limiter;
+  // Ended sessions. With Redis already loaded from the store (and again after every
+  // reconnect); in-process the caller loads them (SessionService::load_revocations).
+  auth::SessionRevocationsPtr revocations;
+  SharedState();
+  SharedState(SharedState&&) noexcept;
+  ~SharedState();
+};
+
+// Errors: invalid_config (a malformed REDIS_URL). Connects lazily: a Redis that is down makes
+// requests fail closed and /ready say so, not the start-up fail.
+// `store` and `access_ttl` let the Redis revocation set catch up on sessions ended while a
+// replica was cut off from Redis.
+Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock,
+                                      store::Store& store, std::chrono::seconds access_ttl);
 
 face::EngineOptions engine_options(const config::Config& config);
 

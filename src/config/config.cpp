@@ -176,6 +176,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
   static const std::map<std::string, Setter, std::less<>> kSetters = {
       {"DATABASE_URL", str(&Config::database_url)},
       {"REDIS_URL", str(&Config::redis_url)},
+      {"PGVECTOR_EF_SEARCH", integer(&Config::pgvector_ef_search, "PGVECTOR_EF_SEARCH", 1, 1000)},
       {"DATA_DIR", str(&Config::data_dir)},
       {"MODELS_DIR", str(&Config::models_dir)},
       {"WEB_DIR", str(&Config::web_dir)},
@@ -200,6 +201,7 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"REJECT_DUPLICATE_FACES",
        boolean(&Config::reject_duplicate_faces, "REJECT_DUPLICATE_FACES")},
       {"RATE_LIMIT_ENABLED", boolean(&Config::rate_limit_enabled, "RATE_LIMIT_ENABLED")},
+      {"RATE_LIMIT_FAIL_OPEN", boolean(&Config::rate_limit_fail_open, "RATE_LIMIT_FAIL_OPEN")},
       {"RATE_LIMIT_REGISTER", rate(&Config::rate_limit_register, "RATE_LIMIT_REGISTER")},
       {"RATE_LIMIT_LOGIN", rate(&Config::rate_limit_login, "RATE_LIMIT_LOGIN")},
       {"RATE_LIMIT_DEFAULT", rate(&Config::rate_limit_default, "RATE_LIMIT_DEFAULT")},
@@ -380,6 +382,7 @@ std::string describe(const Config& c) {
   j["ENVIRONMENT"] = c.production() ? "production" : "development";
   j["DATABASE_URL"] = c.database_url.empty() ? "(embedded SQLite)" : mask_url(c.database_url);
   j["REDIS_URL"] = c.redis_url.empty() ? "(in-process)" : mask_url(c.redis_url);
+  j["PGVECTOR_EF_SEARCH"] = c.pgvector_ef_search;
   j["DATA_DIR"] = c.data_dir;
   j["MODELS_DIR"] = c.models_dir;
   j["WEB_DIR"] = c.web_dir;
@@ -398,6 +401,7 @@ std::string describe(const Config& c) {
   j["LIVENESS_CHALLENGE_TTL_SECONDS"] = c.liveness_challenge_ttl_seconds;
   j["REJECT_DUPLICATE_FACES"] = c.reject_duplicate_faces;
   j["RATE_LIMIT_ENABLED"] = c.rate_limit_enabled;
+  j["RATE_LIMIT_FAIL_OPEN"] = c.rate_limit_fail_open;
   j["RATE_LIMIT_REGISTER"] = c.rate_limit_register.text;
   j["RATE_LIMIT_LOGIN"] = c.rate_limit_login.text;
   j["RATE_LIMIT_DEFAULT"] = c.rate_limit_default.text;

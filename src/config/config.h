@@ -22,8 +22,9 @@ enum class Environment { kDevelopment, kProduction };
 
 struct Config {
   // Storage and shared state.
-  std::string database_url;  // empty: embedded SQLite under data_dir
-  std::string redis_url;     // empty: in-process rate limiter
+  std::string database_url;      // empty: embedded SQLite under data_dir
+  std::string redis_url;         // empty: in-process rate limiter
+  int pgvector_ef_search = 100;  // PostgreSQL store: hnsw.ef_search (search breadth vs time)
   std::string data_dir = "data";
   std::string models_dir = "models";
   std::string web_dir = "web";  // the sign-in page's static files, served at "/"
@@ -51,6 +52,9 @@ struct Config {
 
   // Abuse protection.
   bool rate_limit_enabled = true;
+  // When the shared limiter (Redis) cannot be reached: false refuses limited routes with 503
+  // (fail closed), true lets requests through unlimited.
+  bool rate_limit_fail_open = false;
   RateSpec rate_limit_register{5, 3600, "5/hour"};
   RateSpec rate_limit_login{10, 60, "10/minute"};
   RateSpec rate_limit_default{100, 3600, "100/hour"};

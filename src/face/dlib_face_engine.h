@@ -26,6 +26,8 @@ struct EngineWorker {
   // With the HOG detector: an RFB-320 net that supplies the boxes the liveness crop was
   // calibrated on (null when the detector already is RFB-320).
   FaceDetectorPtr liveness_detector;
+  // The other detector kind, tried when the configured one finds nothing (face_finder.h).
+  FaceDetectorPtr fallback_detector;
 };
 
 class DlibFaceEngine final : public FaceEngine {
@@ -43,7 +45,13 @@ class DlibFaceEngine final : public FaceEngine {
   struct Frame {
     cv::Mat image;     // decoded, oriented, at most kMaxAnalysisSide on the long side
     double scale = 1;  // original pixels per analysed pixel
+    // Padding added around the decoded frame (face_finder.h): image(offset) is its (0,0).
+    cv::Point offset{0, 0};
   };
+  // Detects with find_faces and adopts its (possibly padded) image into `frame`.
+  std::vector<Detection> find(EngineWorker& worker, Frame& frame, bool find_small) const;
+  // Whether a second detection is surely a face (see kSureFaceScore).
+  bool confirmed(EngineWorker& worker, const Frame& frame, const Detection& candidate) const;
   Result<Frame> decode(std::string_view bytes) const;
   // liveness_boxes: RFB-320 detections of the frame, when the detector is HOG.
   FaceResult analyze_face(EngineWorker& worker, const Frame& frame, const Detection& detection,

@@ -116,7 +116,7 @@ class HogDetector final : public FaceDetector {
       const auto& r = d.rect;
       found.push_back(
           {cv::Rect2f(r.left() / scale, r.top() / scale, r.width() / scale, r.height() / scale),
-           static_cast<float>(d.detection_confidence)});
+           static_cast<float>(d.detection_confidence), BoxStyle::kHog});
     }
     return suppress_overlaps(std::move(found), kNmsIou);
   }

@@ -13,9 +13,14 @@
 
 namespace faceid::face {
 
+// How a detector box relates to the face: RFB-320 boxes are taller and looser than the
+// square HOG boxes dlib's landmark predictor was trained on.
+enum class BoxStyle { kHog, kRfb };
+
 struct Detection {
   cv::Rect2f box;  // in image pixels, as the detector reports it
   float score = 0;
+  BoxStyle style = BoxStyle::kRfb;
 };
 
 struct DetectOptions {

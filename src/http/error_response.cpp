@@ -43,6 +43,8 @@ const char* status_text(int status) {
       return "Conflict";
     case 413:
       return "Payload Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
     case 415:
       return "Unsupported Media Type";
     case 422:
@@ -51,8 +53,12 @@ const char* status_text(int status) {
       return "Too Many Requests";
     case 500:
       return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return "";
   }

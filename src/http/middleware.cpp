@@ -59,8 +59,10 @@ Middleware cors_middleware(std::vector<std::string> allowed_origins) {
       std::find(allowed_origins.begin(), allowed_origins.end(), "*") != allowed_origins.end();
   return [origins = std::move(allowed_origins), any](Request& req, const Next& next) {
     std::string origin = req.header("origin");
-    bool allowed = !origin.empty() &&
-                   (any || std::find(origins.begin(), origins.end(), origin) != origins.end());
+    // "null" is what sandboxed iframes and file: pages send: anyone can forge it.
+    bool listed = !origin.empty() && origin != "null" &&
+                  std::find(origins.begin(), origins.end(), origin) != origins.end();
+    bool allowed = listed || (any && !origin.empty() && origin != "null");
     bool preflight =
         req.method == "OPTIONS" && !req.header("access-control-request-method").empty();
     Response res;
@@ -73,18 +75,20 @@ Middleware cors_middleware(std::vector<std::string> allowed_origins) {
     } else {
       res = next(req);
     }
-    if (allowed) {
+    if (!allowed) return res;
+    if (listed) {
       res.set_header("Access-Control-Allow-Origin", origin);
-      res.set_header("Vary", "Origin");
       res.set_header("Access-Control-Allow-Credentials", "true");
-      res.set_header("Access-Control-Expose-Headers",
-                     "X-Request-ID, X-Correlation-ID, Retry-After");
-      if (preflight) {
-        res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-        res.set_header("Access-Control-Allow-Headers",
-                       "Authorization, Content-Type, X-Request-ID, X-Correlation-ID");
-        res.set_header("Access-Control-Max-Age", "600");
-      }
+      res.set_header("Vary", "Origin");
+    } else {
+      res.set_header("Access-Control-Allow-Origin", "*");
+    }
+    res.set_header("Access-Control-Expose-Headers", "X-Request-ID, X-Correlation-ID, Retry-After");
+    if (preflight) {
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type, X-Request-ID, X-Correlation-ID");
+      res.set_header("Access-Control-Max-Age", "600");
     }
     return res;
   };
@@ -106,13 +110,17 @@ Middleware body_limit_middleware(long long max_body_bytes) {
   };
 }
 
+void apply_security_headers(Response& res) {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!res.find_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Frame-Options", "DENY");
+}
+
 Middleware security_headers_middleware() {
   return [](Request& req, const Next& next) {
     Response res = next(req);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    if (!res.find_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Frame-Options", "DENY");
+    apply_security_headers(res);
     return res;
   };
 }

@@ -20,7 +20,9 @@ Middleware access_log_middleware(observability::LoggerPtr logger);
 // Request counter and latency histogram by method, route template and status.
 Middleware metrics_middleware(observability::Metrics& metrics);
 
-// CORS for the configured origins ("*" allows any); answers preflight requests itself.
+// CORS for the configured origins; answers preflight requests itself. "*" answers a literal
+// "*" without credentials (a cross-site page can read public responses, never a user's);
+// explicit origins are echoed, with credentials, only when listed; "null" is never allowed.
 Middleware cors_middleware(std::vector<std::string> allowed_origins);
 
 // Turns the server's body_error marks into 413 payload_too_large / 400 invalid_body.
@@ -28,5 +30,7 @@ Middleware body_limit_middleware(long long max_body_bytes);
 
 // nosniff, no-store and friends on every response.
 Middleware security_headers_middleware();
+// The same headers, for responses the server gives without the Router (parser errors).
+void apply_security_headers(Response& response);
 
 }  // namespace faceid::http

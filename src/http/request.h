@@ -1,4 +1,4 @@
-// Request and Response: the plain data a handler sees. Nothing here knows civetweb, so
+// Request and Response: the plain data a handler sees. Nothing here knows sockets or Asio, so
 // handlers and middleware are testable without a socket.
 #pragma once
 

@@ -25,6 +25,22 @@ std::vector<std::string> split_path(std::string_view path) {
 
 bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
 
+// One spelling per resource: "/a/b" only, never "/a/b/", "//a/b" or "/a/./b". Every other form
+// is a 404, so no limit, log label or access rule keyed on the path can be sidestepped.
+bool is_canonical(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  if (path == "/") return true;
+  if (path.back() == '/' || path.find("//") != std::string_view::npos) return false;
+  for (std::size_t i = 0; i < path.size();) {
+    std::size_t j = path.find('/', i + 1);
+    std::string_view segment = path.substr(i + 1, j == std::string_view::npos ? j : j - i - 1);
+    if (segment == "." || segment == "..") return false;
+    if (j == std::string_view::npos) break;
+    i = j;
+  }
+  return true;
+}
+
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, Handler handler) {
@@ -43,6 +59,7 @@ void Router::add(std::string method, std::string_view pattern, Handler handler) 
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
+  if (!is_canonical(path)) return m;
   auto parts = split_path(path);
   std::set<std::string> allowed;
   for (const auto& r : routes_) {
@@ -106,6 +123,10 @@ Response Router::dispatch(Request& request) const {
 }
 
 Response Router::handle(Request& request) const {
+  // The route template is known before any middleware runs, so rate limits and logs key on
+  // it rather than on the raw path.
+  Match m = match(request.method, request.path);
+  if (m.kind == Match::Kind::kFound) request.route = m.route;
   return chain_ ? chain_(request) : recovering_dispatch(request);
 }
 

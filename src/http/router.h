@@ -40,6 +40,8 @@ class Router {
   // serving; the Router must not move afterwards (the chain points back at it).
   void use(Middleware middleware);
 
+  // A path that is not in canonical form (trailing slash, empty, "." or ".." segments) never
+  // matches: it is a 404, whatever route it resembles.
   Match match(std::string_view method, std::string_view path) const;
 
   struct RouteInfo {
@@ -49,8 +51,9 @@ class Router {
   // Every registered route (method and template), for documentation checks and start-up logs.
   std::vector<RouteInfo> routes() const;
 
-  // Runs middleware, then the matched handler or a JSON 404/405. Exceptions from handlers
-  // become a 500 with a generic body.
+  // Sets request.route to the matched template (so middleware sees it), then runs middleware, then
+  // the matched handler or a JSON 404/405. Exceptions from handlers become a 500 with a generic
+  // body.
   Response handle(Request& request) const;
 
  private:

@@ -1,31 +1,47 @@
-// Server: the civetweb-backed HTTP listener. Reads each request (bounded by max_body_bytes,
-// forms parsed with civetweb's form handler), hands it to the Router and writes the answer.
-// Owns a worker pool of `workers` threads; stop() finishes in-flight requests first.
+// Server: the event-driven HTTP/1.1 listener (Boost.Asio sockets, Boost.Beast's parser behind
+// a strict byte-level gate). A few I/O threads own every socket and enforce the deadlines (head,
+// minimum body rate, idle keep-alive, writes) and the connection caps; handlers run on a
+// bounded WorkPool sized to the cores, and a full queue answers 503 with Retry-After at once.
+// Cheap operations routes (inline_paths) are answered on the I/O threads without the queue.
+// stop() finishes in-flight requests first. Asio stays out of this header.
 #pragma once
 
-#include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "http/client_ip.h"
 #include "http/router.h"
 #include "observability/logger.h"
 
-struct mg_context;
-struct mg_connection;
+namespace faceid::observability {
+class Metrics;
+}
 
 namespace faceid::http {
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
   int port = 8000;  // 0: any free port (see Server::port())
-  int workers = 8;
+  int workers = 8;  // handler threads (face work is CPU-bound: size to the cores)
+  int io_threads = 2;
+  std::size_t queue_capacity = 0;  // waiting handler jobs; 0: 4 per worker
   long long max_body_bytes = 10LL << 20;
-  int request_timeout_ms = 30000;
-  int keep_alive_timeout_ms = 5000;
+  int header_timeout_ms = 10000;       // the whole request head, from the first byte
+  int body_grace_ms = 1000;            // then the body must average min_body_rate
+  long long min_body_rate = 50 << 10;  // bytes per second
+  int keep_alive_timeout_ms = 5000;    // idle keep-alive; closed at once when sockets are scarce
+  int write_timeout_ms = 30000;
   int drain_timeout_ms = 30000;
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_ip = 256;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  std::vector<std::string> inline_paths = {"/health", "/ready", "/metrics"};
+  // Counts the responses the server makes itself (parser errors, deadlines, full queue, caps)
+  // as route "refused"; routed requests are counted by the metrics middleware.
+  observability::Metrics* metrics = nullptr;
 };
 
 class Server {
@@ -36,30 +52,15 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   Status start();
-  int port() const { return bound_port_; }
-  // Drains, then stops: new requests get 503 service_unavailable (Connection: close) while
-  // in-flight ones finish (up to drain_timeout), then civetweb stops and joins its workers.
-  // Idempotent. (civetweb's own mg_stop drops the responses of requests still running.)
+  int port() const;
+  // Drains, then stops: the listener closes, idle connections close, requests whose head had
+  // arrived are read, handled and answered (Connection: close), heads still arriving get 503,
+  // all up to drain_timeout; then the I/O threads and the pool are joined. Idempotent.
   void stop();
 
  private:
-  static int on_request(mg_connection* conn, void* self);
-  static int on_http_error(mg_connection* conn, int status, const char* message);
-  Request read_request(mg_connection* conn) const;
-  void read_body(mg_connection* conn, Request& req) const;
-
-  ServerOptions options_;
-  const Router& router_;
-  observability::LoggerPtr logger_;
-  mg_context* ctx_ = nullptr;
-  int bound_port_ = 0;
-  std::atomic<bool> draining_{false};
-  std::atomic<int> in_flight_{0};
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
-
-// The address a request really came from: the peer, or, when the peer is a trusted proxy,
-// the right-most untrusted address of X-Forwarded-For. "*" trusts every peer.
-std::string resolve_client_ip(const std::string& peer, const std::string& forwarded_for,
-                              const std::vector<std::string>& trusted_proxies);
 
 }  // namespace faceid::http

@@ -9,7 +9,7 @@
 namespace faceid::store {
 
 struct Migration {
-  const char* dialect;  // "sqlite" | "postgres"
+  const char* dialect;  // the folder name: "sqlite" | "postgresql"
   int version;
   const char* name;
   const char* sql;

@@ -1,7 +1,9 @@
 // SqliteStore: the embedded default. One SQLite file (WAL) plus an in-process HNSW index of
-// active users' templates, rebuilt from the file at open and updated after every committed
-// write. One connection guarded by mu_: SQLite serialises writers anyway, and the face
-// pipeline, not the store, bounds throughput.
+// active users' templates, updated after every committed write. The index is saved beside
+// the database ("<file>.index/") when the store closes and loaded at open when it covers
+// exactly the database's active templates; otherwise it is rebuilt from the file. One connection
+// guarded by mu_: SQLite serialises writers anyway, and the face pipeline, not the store, bounds
+// throughput.
 #pragma once
 
 #include <memory>
@@ -61,16 +63,18 @@ class SqliteStore final : public Store {
   Status revoke_token_family(const std::string& family_id, TimePoint now) override;
   Result<std::vector<RevokedSession>> revoked_sessions_since(TimePoint since) override;
 
-  explicit SqliteStore(std::unique_ptr<SqliteDb> db);
+  // index_dir: where the face index is persisted ("" keeps it in memory only).
+  explicit SqliteStore(std::unique_ptr<SqliteDb> db, std::string index_dir = "");
 
  private:
-  Status rebuild_index();  // requires mu_
+  Status rebuild_index();  // requires mu_: the saved index if current, else from the file
   // `condition` is a WHERE clause with one "?" bound to `value`.
   Result<std::optional<User>> find_user(const char* condition, const std::string& value);
 
   std::mutex mu_;  // guards db_ and index writes
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<HnswFaceIndex> index_;
+  const std::string index_dir_;
 };
 
 }  // namespace faceid::store

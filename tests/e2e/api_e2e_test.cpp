@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "e2e/api_test_support.h"
+#include "support/backends.h"
 
 namespace faceid::testing {
 namespace {
@@ -492,6 +493,15 @@ TEST_F(ApiTest, KillMidRegistrationLeavesNoHalfWrittenUser) {
   usleep(350000);  // some registrations done, some in flight
   server_->stop(SIGKILL);
   for (auto& f : regs) f.get();
+  // Whichever store ran: no user without its template, no template without its user.
+  if (postgres_backend_selected()) {
+    std::string url = base_env(server_->dir(), {})["DATABASE_URL"];
+    EXPECT_EQ(Backends::query(url,
+                              "SELECT count(*) FROM users u WHERE NOT EXISTS "
+                              "(SELECT 1 FROM face_templates t WHERE t.user_id = u.id)"),
+              "0");
+    return;
+  }
   std::string db = server_->dir().file("data/faceid.db");
   auto q = [&](const std::string& sql) {
     std::string cmd = "sqlite3 " + db + " \"" + sql + "\" 2>&1";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "http/correlation_id.h"
 #include "http/server.h"
@@ -70,6 +71,41 @@ TEST(CorsTest, PreflightIsAnsweredWithoutCallingTheHandler) {
   EXPECT_FALSE(called);
   EXPECT_EQ(res.status, 204);
   EXPECT_NE(res.find_header("Access-Control-Allow-Methods"), nullptr);
+}
+
+TEST(CorsTest, WildcardAnswersALiteralStarWithoutCredentials) {
+  auto mw = cors_middleware({"*"});
+  Request req;
+  req.method = "GET";
+  req.headers["origin"] = "https://evil.example";
+  Response res = mw(req, ok);
+  ASSERT_NE(res.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(*res.find_header("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(res.find_header("Access-Control-Allow-Credentials"), nullptr);
+}
+
+TEST(CorsTest, NullOriginIsNeverAllowedEvenWhenListedOrWildcard) {
+  for (auto origins : {std::vector<std::string>{"*"}, std::vector<std::string>{"null"}}) {
+    auto mw = cors_middleware(origins);
+    Request req;
+    req.method = "OPTIONS";
+    req.headers["origin"] = "null";
+    req.headers["access-control-request-method"] = "POST";
+    Response res = mw(req, ok);
+    EXPECT_EQ(res.status, 403);
+    EXPECT_EQ(res.find_header("Access-Control-Allow-Origin"), nullptr);
+  }
+}
+
+TEST(CorsTest, ListedOriginGetsCredentialsAndVary) {
+  auto mw = cors_middleware({"http://app.test", "*"});
+  Request req;
+  req.method = "GET";
+  req.headers["origin"] = "http://app.test";
+  Response res = mw(req, ok);
+  EXPECT_EQ(*res.find_header("Access-Control-Allow-Origin"), "http://app.test");
+  EXPECT_EQ(*res.find_header("Access-Control-Allow-Credentials"), "true");
+  EXPECT_EQ(*res.find_header("Vary"), "Origin");
 }
 
 TEST(BodyLimitTest, OversizeBodyIs413) {

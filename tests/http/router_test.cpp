@@ -52,11 +52,32 @@ TEST(RouterTest, LiteralRouteWinsRegardlessOfRegistrationOrder) {
   EXPECT_EQ(router.handle(r).body, "literal");
 }
 
-TEST(RouterTest, TrailingAndDoubleSlashesAreTolerated) {
+TEST(RouterTest, OnlyTheCanonicalPathMatchesOtherSpellingsAre404) {
   Router router;
   router.get("/health", named("h"));
-  auto r = make("GET", "/health/");
+  router.post("/api/v1/auth/login", named("login"));
+  for (const char* path : {"/health/", "//health", "/./health", "/x/../health"}) {
+    auto r = make("GET", path);
+    EXPECT_EQ(router.handle(r).status, 404) << path;
+    EXPECT_EQ(r.route, kUnmatchedRoute) << path;
+  }
+  auto slash = make("POST", "/api/v1/auth/login/");
+  EXPECT_EQ(router.handle(slash).status, 404);
+  auto r = make("GET", "/health");
   EXPECT_EQ(router.handle(r).body, "h");
+}
+
+TEST(RouterTest, MiddlewareSeesTheMatchedRouteTemplate) {
+  Router router;
+  std::string seen;
+  router.use([&](Request& req, const Next& next) {
+    seen = req.route;
+    return next(req);
+  });
+  router.get("/users/{id}", named("u"));
+  auto r = make("GET", "/users/42");
+  router.handle(r);
+  EXPECT_EQ(seen, "/users/{id}");
 }
 
 TEST(RouterTest, UnknownPathIsJson404WithCorrelationId) {

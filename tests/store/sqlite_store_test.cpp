@@ -3,12 +3,17 @@
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "store/migrations.h"
+#include "store/sqlite_db.h"
 #include "support/temp_dir.h"
 
 namespace faceid::store {
@@ -115,6 +120,72 @@ TEST_F(SqliteStoreTest, SearchFindsNearestUserAndSurvivesReopen) {
   auto again = (*reopened)->search_faces(vec(1), 1);
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ(again->front().user_id, "u1");
+}
+
+TEST_F(SqliteStoreTest, FaceIndexIsSavedOnCloseAndLoadedOnReopenInsteadOfRebuilt) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  ASSERT_TRUE(store_->create_user(user("u2", "bob"), tmpl(vec(2))).ok());
+  const std::string manifest = dir_.file("db/faceid.db.index/manifest.bin");
+  EXPECT_FALSE(std::filesystem::exists(manifest));  // changed since the start-up save
+  store_.reset();
+  ASSERT_TRUE(std::filesystem::exists(manifest));
+  const auto saved_at =
+      std::filesystem::last_write_time(dir_.file("db/faceid.db.index/graph.hnsw"));
+  auto reopened = SqliteStore::open(dir_.file("db/faceid.db"));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(std::filesystem::last_write_time(dir_.file("db/faceid.db.index/graph.hnsw")), saved_at)
+      << "the saved graph was rebuilt, not loaded";
+  auto hits = (*reopened)->search_faces(vec(2), 1);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().user_id, "u2");
+  EXPECT_NEAR(hits->front().distance, 0.0f, 1e-5);
+}
+
+TEST_F(SqliteStoreTest, SavedFaceIndexIsNotUsedOnceTheDatabaseChangedBehindIt) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  ASSERT_TRUE(store_->create_user(user("u2", "bob"), tmpl(vec(2))).ok());
+  store_.reset();  // saved, covering u1 and u2
+  {
+    // Another program deletes bob while no store is open.
+    auto db = SqliteDb::open(dir_.file("db/faceid.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("DELETE FROM users WHERE id = 'u2'").ok());
+  }
+  auto reopened = SqliteStore::open(dir_.file("db/faceid.db"));
+  ASSERT_TRUE(reopened.ok());
+  auto hits = (*reopened)->search_faces(vec(2), 5);
+  ASSERT_EQ(hits->size(), 1u);  // rebuilt from the database: bob is gone
+  EXPECT_EQ(hits->front().user_id, "u1");
+}
+
+TEST_F(SqliteStoreTest, DamagedOrUnsavedFaceIndexIsRebuiltFromTheDatabase) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  store_.reset();
+  {
+    std::ofstream graph(dir_.file("db/faceid.db.index/graph.hnsw"),
+                        std::ios::binary | std::ios::in | std::ios::out);
+    graph.seekp(200);
+    graph.write("garbage!", 8);
+  }
+  // A process that repairs the index, registers bob and dies without closing the store: the
+  // change is never saved.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto reopened = SqliteStore::open(dir_.file("db/faceid.db"));
+    const bool ok = reopened.ok() && (*reopened)->create_user(user("u2", "bob"), tmpl(vec(2))).ok();
+    std::_Exit(ok ? 0 : 1);
+  }
+  int status = -1;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto after_crash = SqliteStore::open(dir_.file("db/faceid.db"));
+  ASSERT_TRUE(after_crash.ok());
+  for (auto [probe, expected] : {std::pair{1.0f, "u1"}, {2.0f, "u2"}}) {
+    auto hits = (*after_crash)->search_faces(vec(probe), 1);
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ(hits->front().user_id, expected);
+    EXPECT_NEAR(hits->front().distance, 0.0f, 1e-5);
+  }
 }
 
 TEST_F(SqliteStoreTest, DeleteUserErasesTemplatesTokensAttemptsAndIndexEntries) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "support/backends.h"
 #include "support/http_client.h"
 
 namespace faceid::testing {
@@ -61,6 +62,22 @@ int wait_for(pid_t pid, int timeout_ms) {
   return -1;
 }
 
+// On the PostgreSQL run, a data dir gets its own database and Redis database, made once and
+// remembered beside it ("<DATA_DIR>.test-backends"), so CLI commands run against the same dir,
+// and servers restarted on the same DATA_DIR, see the same data, as with SQLite.
+void add_backend_urls(const std::string& data_dir, Env& env) {
+  const std::string saved = data_dir + ".test-backends";
+  std::string content = read_file(saved);
+  if (content.empty()) {
+    const auto& b = Backends::shared();
+    content = b.fresh_database_url() + "\n" + b.fresh_redis_url() + "\n";
+    write_file(saved, content);
+  }
+  auto nl = content.find('\n');
+  env["DATABASE_URL"] = content.substr(0, nl);
+  env["REDIS_URL"] = content.substr(nl + 1, content.find('\n', nl + 1) - nl - 1);
+}
+
 }  // namespace
 
 int free_port() {
@@ -90,6 +107,9 @@ Env base_env(const TempDir& dir, const Env& extra) {
              {"WORKERS", "4"}};
   if (const char* opts = std::getenv("ASAN_OPTIONS")) env["ASAN_OPTIONS"] = opts;
   if (const char* opts = std::getenv("UBSAN_OPTIONS")) env["UBSAN_OPTIONS"] = opts;
+  if (postgres_backend_selected() && extra.count("DATABASE_URL") == 0) {
+    add_backend_urls(extra.count("DATA_DIR") ? extra.at("DATA_DIR") : env["DATA_DIR"], env);
+  }
   for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }

@@ -26,7 +26,8 @@ struct RunResult {
 RunResult run_faceid(const std::vector<std::string>& args, const Env& env, const std::string& cwd);
 
 // The environment every test server gets (loopback, temp dirs, a fixed strong secret,
-// repository models), overridden by `extra`.
+// repository models; on the PostgreSQL run its own database and Redis database), overridden
+// by `extra`.
 Env base_env(const TempDir& dir, const Env& extra);
 
 class ServerProcess {

@@ -1,6 +1,10 @@
 // HnswFaceIndex: the in-process approximate nearest-neighbour index over face templates that
-// 1:N login searches (hnswlib HNSW graph, L2, 128 dimensions). Candidates are re-checked with
-// the exact Euclidean distance, so callers compare true distances with their threshold.
+// 1:N login searches (hnswlib HNSW graph, L2, 128 dimensions). The graph holds compact int8
+// codes (136 bytes a template instead of 512), so 1M templates fit in a small service; the
+// float32 vectors live in a file beside it and the best candidates are re-checked with the
+// exact Euclidean distance, so callers compare true distances with their threshold.
+// With a directory the index persists itself (save()) and a later process loads it (load())
+// instead of rebuilding, when it still covers exactly the templates the database holds.
 // Thread-safety: all methods may be called from any thread. Searches share a reader lock and
 // run in parallel; add/remove/compact/set_ef_search take it exclusively. Writers have priority
 // (a waiting writer holds back new searches), so a steady stream of logins cannot starve
@@ -42,6 +46,16 @@ struct IndexEntry {
 // ef_search 128 just reached identity recall@1 0.99 on the hardest (isotropic) data; 256 gives
 // 0.9995-1.0 on both generators at p99 <= 3 ms, well inside the 5 ms budget and small next to
 // the face embedding, so 256 ships.
+// What a persisted index covers: the active templates' count, sum and maximum of their ids.
+// With ids that are never reused (SQLite AUTOINCREMENT), two template sets with equal coverage
+// are equal: an added template raises max_id, a removal alone lowers count.
+struct IndexCoverage {
+  std::int64_t templates = 0;
+  std::int64_t id_sum = 0;
+  std::int64_t max_id = 0;
+  bool operator==(const IndexCoverage&) const = default;
+};
+
 struct HnswFaceIndexOptions {
   std::size_t m = 16;                   // graph degree (links per node; 2*m on the base layer)
   std::size_t ef_construction = 100;    // candidate list while inserting: build time vs quality
@@ -57,11 +71,38 @@ struct HnswFaceIndexOptions {
   // design, but draws each node's level from one unguarded RNG (ThreadSanitizer reports that
   // race; the outcome is at worst a repeated random level). Set 1 for a race-free build.
   unsigned build_threads = 2;
+  // Where the float32 vectors (vectors.f32, read back only to re-check candidates) and the
+  // saved graph live. Empty: an anonymous temporary file, nothing persisted.
+  std::string directory = {};
+  // Candidates re-checked in float32 per search (at least k): the int8 distance is within
+  // ~0.01 of the true one, so the true nearest templates are among the first few.
+  std::size_t recheck = 16;
 };
 
 class HnswFaceIndex {
  public:
-  explicit HnswFaceIndex(HnswFaceIndexOptions options = {});
+  // A new, empty index. With options.directory, any saved index there is invalidated.
+  // Throws std::runtime_error when the vector file cannot be created.
+  explicit HnswFaceIndex(const HnswFaceIndexOptions& options = {});
+
+  // The index saved in options.directory, if it covers exactly `expected` and every file's
+  // checksum holds. Errors: "index_missing", "index_stale" (covers other templates),
+  // "index_damaged" (bad checksum, truncated, unreadable). The caller then rebuilds.
+  static Result<std::unique_ptr<HnswFaceIndex>> load(const HnswFaceIndexOptions& options,
+                                                     const IndexCoverage& expected);
+
+  // The templates the index holds (what a save records as covered).
+  IndexCoverage coverage() const;
+  // True while the files in options.directory describe the index exactly (after save() or
+  // load(), until the next change): saving again would change nothing.
+  bool saved() const;
+
+  // Writes the graph and a manifest (coverage(), checksums) to options.directory, each file
+  // through a temporary name and a rename, the manifest last: a crash mid-save leaves no
+  // valid index. The first write after a save or load removes the manifest again, so a
+  // process that dies with unsaved changes is rebuilt from the database next time.
+  // Searches may run meanwhile. Errors: "index_error" (no directory, I/O).
+  Status save() const;
   ~HnswFaceIndex();
   HnswFaceIndex(const HnswFaceIndex&) = delete;
   HnswFaceIndex& operator=(const HnswFaceIndex&) = delete;

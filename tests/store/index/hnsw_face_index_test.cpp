@@ -3,10 +3,13 @@
 #include "store/index/hnsw_face_index.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <random>
 #include <set>
@@ -190,12 +193,12 @@ TEST(HnswFaceIndex, ReaddingARemovedTemplateWithTheSameVectorRevivesItsNode) {
   }
 }
 
-TEST(HnswFaceIndex, ChangedVectorGetsANewNodeAndTheOldOneIsHidden) {
+TEST(HnswFaceIndex, ChangedVectorReplacesTheTemplatesNodeAndTheOldVectorIsGone) {
   HnswFaceIndex index;
   ASSERT_TRUE(index.add(1, "alice", constant_vector(0.0f)).ok());
   ASSERT_TRUE(index.add(1, "alice", constant_vector(1.0f)).ok());
   EXPECT_EQ(index.size(), 1u);
-  EXPECT_EQ(index.deleted_count(), 1u);
+  EXPECT_EQ(index.deleted_count(), 0u);  // the graph's label is the template: updated in place
   auto hits = index.search(constant_vector(0.0f), 5);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_NEAR(hits[0].distance, std::sqrt(128.0), 1e-5);
@@ -344,6 +347,163 @@ TEST(HnswFaceIndex, IdentityRecallAtOneMatchesBruteForceOnClusteredData) {
   const double recall = static_cast<double>(agree) / kQueries;
   std::cout << "identity recall@1 at ef " << index.ef_search() << ": " << recall << "\n";
   EXPECT_GE(recall, 0.99);
+}
+
+// A temporary folder for a persisted index, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("faceid-index-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+  std::string file(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+// 1,500 templates of 500 users in `dir`, 60 of them removed again.
+struct PersistedFixture {
+  explicit PersistedFixture(const std::string& dir) : options{.directory = dir} {
+    ClusteredData data(11);
+    auto index = std::make_unique<HnswFaceIndex>(options);
+    for (int i = 0; i < 1500; ++i) {
+      entries.push_back({i + 1, "user" + std::to_string(i % 500), data.sample(data.centre())});
+    }
+    EXPECT_TRUE(index->add_batch(entries).ok());
+    for (int i = 1; i <= 60; ++i) EXPECT_TRUE(index->remove_template(i * 7));
+    covers = IndexCoverage{1440, 0, 1500};
+    for (int i = 1; i <= 1500; ++i) covers.id_sum += (i % 7 == 0 && i <= 420) ? 0 : i;
+    EXPECT_EQ(index->coverage(), covers);
+    built = std::move(index);
+  }
+  HnswFaceIndexOptions options;
+  std::vector<IndexEntry> entries;
+  IndexCoverage covers;
+  std::unique_ptr<HnswFaceIndex> built;
+};
+
+void flip_byte(const std::string& file, std::streamoff at) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(at);
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x5a);
+  f.seekp(at);
+  f.write(&c, 1);
+}
+
+TEST(HnswFaceIndex, SavedIndexLoadsWithTheSameContentsAndAnswers) {
+  TempDir dir;
+  PersistedFixture fx(dir.str());
+  ASSERT_TRUE(fx.built->save().ok());
+  auto loaded = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().code << " " << loaded.error().message;
+  HnswFaceIndex& index = **loaded;
+  EXPECT_EQ(index.size(), 1440u);
+  EXPECT_EQ(index.deleted_count(), fx.built->deleted_count());
+  EXPECT_FALSE(index.contains(7));
+  EXPECT_TRUE(index.contains(8));
+  for (int i = 0; i < 1500; i += 37) {
+    auto a = fx.built->search(fx.entries[i].embedding, 5);
+    auto b = index.search(fx.entries[i].embedding, 5);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      EXPECT_EQ(a[j].template_id, b[j].template_id);
+      EXPECT_EQ(a[j].user_id, b[j].user_id);
+      EXPECT_FLOAT_EQ(a[j].distance, b[j].distance);  // exact float32 re-check survives
+    }
+  }
+  // Owners and tombstones survive: a removed template with its old vector is revived.
+  EXPECT_EQ(index.remove_user("user9"), 3u);
+  ASSERT_TRUE(index.add(7, "user6", fx.entries[6].embedding).ok());
+  EXPECT_TRUE(index.contains(7));
+}
+
+TEST(HnswFaceIndex, SavedIndexIsRefusedWhenItCoversOtherTemplates) {
+  TempDir dir;
+  PersistedFixture fx(dir.str());
+  ASSERT_TRUE(fx.built->save().ok());
+  IndexCoverage other = fx.covers;
+  other.max_id += 1;  // a template added after the save
+  auto loaded = HnswFaceIndex::load(fx.options, other);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, "index_stale");
+}
+
+TEST(HnswFaceIndex, DamagedOrMissingFilesAreRefused) {
+  TempDir dir;
+  PersistedFixture fx(dir.str());
+  ASSERT_TRUE(fx.built->save().ok());
+  fx.built.reset();
+  ASSERT_TRUE(HnswFaceIndex::load(fx.options, fx.covers).ok());
+
+  flip_byte(dir.file("graph.hnsw"), 5000);
+  auto graph_damaged = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_FALSE(graph_damaged.ok());
+  EXPECT_EQ(graph_damaged.error().code, "index_damaged");
+  flip_byte(dir.file("graph.hnsw"), 5000);  // repaired
+  ASSERT_TRUE(HnswFaceIndex::load(fx.options, fx.covers).ok());
+
+  std::filesystem::resize_file(dir.file("vectors.f32"), 512 * 1000);
+  auto truncated = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().code, "index_damaged");
+
+  std::filesystem::remove(dir.file("manifest.bin"));
+  auto missing = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "index_missing");
+}
+
+TEST(HnswFaceIndex, FirstChangeAfterLoadVoidsTheSavedIndex) {
+  TempDir dir;
+  PersistedFixture fx(dir.str());
+  ASSERT_TRUE(fx.built->save().ok());
+  fx.built.reset();
+  auto loaded = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_TRUE(loaded.ok());
+  (void)(*loaded)->search(fx.entries[0].embedding, 5);  // reads change nothing
+  EXPECT_TRUE(std::filesystem::exists(dir.file("manifest.bin")));
+  ASSERT_TRUE((*loaded)->add(5000, "new-user", fx.entries[0].embedding).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.file("manifest.bin")));
+  // Saved again with its new coverage, it loads again.
+  IndexCoverage now = fx.covers;
+  now.templates += 1, now.id_sum += 5000, now.max_id = 5000;
+  EXPECT_FALSE((*loaded)->saved());
+  ASSERT_TRUE((*loaded)->save().ok());
+  EXPECT_TRUE((*loaded)->saved());
+  auto again = HnswFaceIndex::load(fx.options, now);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)->contains(5000));
+}
+
+TEST(HnswFaceIndex, Int8GraphStillFindsTheExactNearestTemplateWithExactDistances) {
+  ClusteredData data(12);
+  HnswFaceIndex index;
+  std::vector<IndexEntry> entries;
+  for (int i = 0; i < 3000; ++i)
+    entries.push_back({i, "u" + std::to_string(i), data.sample(data.centre())});
+  ASSERT_TRUE(index.add_batch(entries).ok());
+  int exact_first = 0;
+  for (int q = 0; q < 300; ++q) {
+    const Vector128 query = data.sample(entries[q * 10].embedding);
+    std::size_t best = 0;
+    double best_distance = std::numeric_limits<double>::max();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const double d = l2(query, entries[i].embedding);
+      if (d < best_distance) best_distance = d, best = i;
+    }
+    auto hits = index.search(query, 5);
+    ASSERT_EQ(hits.size(), 5u);
+    EXPECT_NEAR(hits[0].distance, l2(query, entries[hits[0].template_id].embedding), 1e-5);
+    if (hits[0].template_id == static_cast<std::int64_t>(best)) ++exact_first;
+  }
+  EXPECT_GE(exact_first, 297);
 }
 
 }  // namespace
