@@ -20,36 +20,44 @@ http::Response auth_success(const auth::AuthSuccess& s) {
   body["user"] = public_user(s.user);
   body["confidence_score"] = s.confidence;
   body["liveness_score"] = s.liveness ? nlohmann::json(*s.liveness) : nlohmann::json(nullptr);
+  body["amr"] = s.amr;
   return json_response(200, body);
 }
 
 http::Response register_user(const ApiContext& ctx, http::Request& req) {
   if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
-  const http::FormField* face = req.form_field("face_image");
-  auth::Registration r{form_value(req, "username").value_or(""),
-                       form_value(req, "email").value_or(""),
-                       form_value(req, "password").value_or(""),
-                       face ? std::string_view(face->value) : std::string_view()};
+  const auth::FaceEvidence face = face_evidence(req);
+  auth::Registration r{.username = form_value(req, "username").value_or(""),
+                       .email = form_value(req, "email").value_or(""),
+                       .password = form_value(req, "password").value_or(""),
+                       .face_image = face.image,
+                       .challenge_id = face.challenge_id,
+                       .frames = face.frames};
   auto user = ctx.accounts.register_user(r, client_of(req));
   if (!user) return error_for(user.error(), req);
-  // The new user is signed in, as clients of the service this replaces expect.
-  auto tokens = ctx.sessions.start(*user);
+  // The new user is signed in, as clients of the service this replaces expect; a registration
+  // that passed a liveness challenge proved that too.
+  const std::vector<std::string> amr = face.is_challenge()
+                                           ? std::vector<std::string>{"face", "liveness_challenge"}
+                                           : std::vector<std::string>{"face"};
+  auto tokens = ctx.sessions.start(*user, amr);
   if (!tokens) return error_for(tokens.error(), req);
   nlohmann::json body = token_body(*tokens);
   body["user"] = public_user(*user);
+  body["amr"] = amr;
   body["message"] = "User registered successfully";
   return json_response(201, body);
 }
 
 http::Response login(const ApiContext& ctx, http::Request& req) {
   if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
-  const http::FormField* face = req.form_field("face_image");
-  if (face == nullptr || face->value.empty()) {
+  const auth::FaceEvidence face = face_evidence(req);
+  if (!face.is_challenge() && face.image.empty()) {
     return error_for(
         make_error("validation_error", "Some fields are invalid", {"face_image: is required"}),
         req);
   }
-  auto result = ctx.face_auth.login(face->value, client_of(req));
+  auto result = ctx.face_auth.login(face, client_of(req));
   if (!result) return error_for(result.error(), req);
   return auth_success(*result);
 }
@@ -58,17 +66,17 @@ http::Response verify(const ApiContext& ctx, http::Request& req) {
   if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
   std::vector<std::string> problems;
   auto username = form_value(req, "username");
-  const http::FormField* face = req.form_field("face_image");
+  const auth::FaceEvidence face = face_evidence(req);
   auto password = form_value(req, "password");
   if (!username || username->empty()) problems.emplace_back("username: is required");
-  if (face == nullptr || face->value.empty()) problems.emplace_back("face_image: is required");
+  if (!face.is_challenge() && face.image.empty()) problems.emplace_back("face_image: is required");
   if (ctx.auth.settings.verify_requires_password && (!password || password->empty())) {
     problems.emplace_back("password: is required in face+password mode");
   }
   if (!problems.empty()) {
     return error_for(make_error("validation_error", "Some fields are invalid", problems), req);
   }
-  auto result = ctx.face_auth.verify(*username, face->value, password, client_of(req));
+  auto result = ctx.face_auth.verify(*username, face, password, client_of(req));
   if (!result) return error_for(result.error(), req);
   return auth_success(*result);
 }

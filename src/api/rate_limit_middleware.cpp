@@ -17,6 +17,9 @@ std::string rate_limit_group(const std::string& method, const std::string& path)
   if (method == "POST" && (path == "/api/v1/auth/login" || path == "/api/v1/auth/verify")) {
     return "login";
   }
+  // Each sign-in starts with a challenge: issuing them is limited like signing in, in a
+  // bucket of its own so that asking for one does not use up a login.
+  if (method == "POST" && path == "/api/v1/liveness/challenges") return "challenge";
   return "default";
 }
 
@@ -28,8 +31,9 @@ http::Middleware rate_limit_middleware(const ApiContext& ctx) {
     std::string group = rate_limit_group(req.method, req.route.empty() ? req.path : req.route);
     if (!cfg.rate_limit_enabled || group.empty() || req.method == "OPTIONS") return next(req);
     const config::RateSpec& spec = group == "register" ? cfg.rate_limit_register
-                                   : group == "login"  ? cfg.rate_limit_login
-                                                       : cfg.rate_limit_default;
+                                   : group == "login" || group == "challenge"
+                                       ? cfg.rate_limit_login
+                                       : cfg.rate_limit_default;
     auto decision = ctx.limiter.hit(group + ":" + req.client_ip, limit_of(spec));
     if (!decision) {
       // The shared limiter is unreachable: fail closed by default, so an outage of Redis

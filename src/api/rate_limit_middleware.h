@@ -1,4 +1,5 @@
-// Per-client-IP rate limits by route group: register, login (login + verify) and default
+// Per-client-IP rate limits by route group: register, login (login + verify), challenge
+// (liveness challenges, at the login rate) and default
 // (every other /api route). Over the limit: 429 rate_limited with Retry-After, a metric, and
 // for sign-in routes a rate_limit attempt record. A limiter that cannot answer fails closed.
 #pragma once

@@ -23,6 +23,17 @@ std::optional<std::string> form_value(const http::Request& req, const char* name
   return f->value;
 }
 
+auth::FaceEvidence face_evidence(const http::Request& req) {
+  auth::FaceEvidence e;
+  if (const http::FormField* f = req.form_field("face_image")) e.image = f->value;
+  e.challenge_id = form_value(req, "challenge_id").value_or("");
+  // Empty parts are no frames (form clients send an empty part for an unfilled file field).
+  for (const http::FormField* f : req.form_fields("frames")) {
+    if (!f->value.empty()) e.frames.emplace_back(f->value);
+  }
+  return e;
+}
+
 Result<std::string> body_field(const http::Request& req, const char* name) {
   if (auto v = form_value(req, name)) return *v;
   if (!req.body.empty()) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/api_context.h"
+#include "auth/face_evidence.h"
 #include "http/request.h"
 
 namespace faceid::api {
@@ -17,6 +18,10 @@ auth::ClientInfo client_of(const http::Request& req);
 Status require_multipart(const http::Request& req);
 // A form field's value, or nullopt when absent.
 std::optional<std::string> form_value(const http::Request& req, const char* name);
+
+// The face a form presents: "face_image", or "challenge_id" plus repeated "frames" parts.
+// The views point into `req`, which must outlive the result.
+auth::FaceEvidence face_evidence(const http::Request& req);
 
 // A string field from a JSON body or a form body. Errors: invalid_body (malformed JSON),
 // validation_error when the field is missing.

@@ -42,9 +42,7 @@ http::Response add_face(const ApiContext& ctx, http::Request& req) {
   auto user = authenticate(req, ctx);
   if (!user) return error_for(user.error(), req);
   if (Status s = require_multipart(req); !s) return error_for(s.error(), req);
-  const http::FormField* face = req.form_field("face_image");
-  auto added =
-      ctx.accounts.add_face(user->id, face ? std::string_view(face->value) : "", client_of(req));
+  auto added = ctx.accounts.add_face(user->id, face_evidence(req), client_of(req));
   if (!added) return error_for(added.error(), req);
   auto all = ctx.auth.store.templates_for_user(user->id);
   return json_response(

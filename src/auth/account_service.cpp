@@ -21,11 +21,11 @@ double quality_score(const face::FaceResult& f) {
 }
 }  // namespace
 
-Result<face::FaceResult> AccountService::analyze_live_face(std::string_view image) {
-  auto face = ctx_.engine.analyze_single(image, {.liveness = ctx_.settings.liveness_enabled});
+Result<face::FaceResult> AccountService::analyze_live_face(const FaceEvidence& evidence,
+                                                           const ClientInfo& client) {
+  auto face = analyze_evidence(ctx_, evidence, client.ip);
   if (!face) return face.error();
-  if (!liveness_passes(ctx_, *face)) return liveness_failed();
-  return face;
+  return std::move(face->face);
 }
 
 Status AccountService::check_not_registered(const face::Embedding& e,
@@ -51,7 +51,10 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   add("username", check_username(r.username));
   add("email", check_email(email));
   add("password", check_password(r.password, r.username));
-  if (r.face_image.empty()) add("face_image", "is required");
+  FaceEvidence evidence(r.face_image);
+  evidence.challenge_id = r.challenge_id;
+  evidence.frames = r.frames;
+  if (!evidence.is_challenge() && r.face_image.empty()) add("face_image", "is required");
   if (!problems.empty()) {
     ctx_.metrics.registration("validation_error");
     return make_error("validation_error", "Some fields are invalid", problems);
@@ -64,7 +67,7 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   auto by_name = ctx_.store.find_user_by_username(r.username);
   if (!by_name) return by_name.error();
   if (by_name->has_value()) return outcome(registration_refused());
-  auto face = analyze_live_face(r.face_image);
+  auto face = analyze_live_face(evidence, client);
   if (!face) return outcome(face.error());
   auto hash = hash_password(r.password);
   if (!hash) return hash.error();
@@ -108,9 +111,9 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
 }
 
 Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
-                                                     std::string_view image,
+                                                     const FaceEvidence& evidence,
                                                      const ClientInfo& client) {
-  if (image.empty()) {
+  if (!evidence.is_challenge() && evidence.image.empty()) {
     return make_error("validation_error", "Some fields are invalid", {"face_image: is required"});
   }
   auto existing = ctx_.store.templates_for_user(user_id);
@@ -120,7 +123,7 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
         "too_many_templates",
         "At most " + std::to_string(ctx_.settings.max_templates) + " face templates per account");
   }
-  auto face = analyze_live_face(image);
+  auto face = analyze_live_face(evidence, client);
   if (!face) return face.error();
   // A stolen access token must not let someone enrol their own face: it has to be the
   // same person as the account's existing templates.

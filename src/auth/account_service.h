@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/auth_context.h"
+#include "auth/face_evidence.h"
 
 namespace faceid::auth {
 
@@ -17,6 +18,10 @@ struct Registration {
   std::string password;
   std::string_view face_image;  // empty when the field was missing
   bool is_admin = false;
+  // Or a liveness challenge response instead of face_image (the template then comes from its
+  // best frontal frame).
+  std::string challenge_id;
+  std::vector<std::string_view> frames;
 };
 
 class AccountService {
@@ -25,18 +30,18 @@ class AccountService {
 
   // Errors: validation_error (details list every bad field), registration_refused (username
   // or email taken, or the face enrolled elsewhere: deliberately one code), face codes,
-  // liveness_failed.
+  // liveness_failed, the challenge's codes (analyze_evidence).
   Result<store::User> register_user(const Registration& r, const ClientInfo& client);
   // Adds a template of the same person. Errors: face codes, liveness_failed, face_mismatch,
   // face_already_registered, too_many_templates, not_found.
-  Result<store::FaceTemplate> add_face(const std::string& user_id, std::string_view image,
+  Result<store::FaceTemplate> add_face(const std::string& user_id, const FaceEvidence& face,
                                        const ClientInfo& client);
   Status delete_account(const std::string& user_id, const ClientInfo& client);
   Result<store::User> unlock(const std::string& user_id, const ClientInfo& admin);
   Status set_admin(const std::string& username, bool is_admin);
 
  private:
-  Result<face::FaceResult> analyze_live_face(std::string_view image);
+  Result<face::FaceResult> analyze_live_face(const FaceEvidence& face, const ClientInfo& client);
   Status check_not_registered(const face::Embedding& e, const std::string& except_user);
 
   AuthContext& ctx_;

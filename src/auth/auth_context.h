@@ -14,7 +14,15 @@
 #include "observability/logger.h"
 #include "store/store.h"
 
+namespace faceid::liveness {
+class ChallengeVerifier;
+}
+
 namespace faceid::auth {
+
+// LIVENESS_CHALLENGE: whether sign-in and enrolment accept (optional), demand (required) or
+// refuse (off) an active liveness challenge response instead of a single photo.
+enum class ChallengeMode { kOff, kOptional, kRequired };
 
 struct AuthSettings {
   double tolerance = 0.6;  // FACE_RECOGNITION_TOLERANCE
@@ -31,6 +39,7 @@ struct AuthSettings {
   double ambiguity_margin = 0.06;
   int max_templates = 5;
   int search_candidates = 5;
+  ChallengeMode challenge_mode = ChallengeMode::kOptional;
 };
 
 // Who is asking, for attempt records and audit lines.
@@ -49,6 +58,8 @@ struct AuthContext {
   observability::LoggerPtr logger;
   AuthSettings settings;
   SessionRevocations& revocations;
+  // The active liveness challenge; null when the service runs without one (challenges off).
+  liveness::ChallengeVerifier* challenges = nullptr;
 };
 
 // The generic refusal for every failed sign-in: the same body whatever the cause, so a

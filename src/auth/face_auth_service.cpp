@@ -24,6 +24,12 @@ std::string reason_for(const std::string& code) {
   return code;
 }
 
+std::string join_amr(const std::vector<std::string>& amr) {
+  std::string out;
+  for (const auto& m : amr) out += (out.empty() ? "" : ",") + m;
+  return out;
+}
+
 }  // namespace
 
 FaceAuthService::FaceAuthService(AuthContext& ctx, SessionService& sessions)
@@ -101,10 +107,10 @@ void FaceAuthService::record_rate_limited(const ClientInfo& client) {
   record_failure("rate_limit", std::nullopt, std::nullopt, std::nullopt, std::nullopt, client);
 }
 
-Result<face::FaceResult> FaceAuthService::analyze(std::string_view image, const char* mode,
-                                                  const ClientInfo& client,
-                                                  const std::optional<store::User>& named) {
-  auto face = ctx_.engine.analyze_single(image, {.liveness = ctx_.settings.liveness_enabled});
+Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, const char* mode,
+                                              const ClientInfo& client,
+                                              const std::optional<store::User>& named) {
+  auto face = analyze_evidence(ctx_, evidence, client.ip);
   std::optional<std::string> tried;
   if (named) tried = named->username;
   if (!face) {
@@ -112,44 +118,41 @@ Result<face::FaceResult> FaceAuthService::analyze(std::string_view image, const 
     ctx_.metrics.login(mode, reason_for(face.error().code));
     return face.error();
   }
-  if (!liveness_passes(ctx_, *face)) {
-    record_failure("liveness_failed", named, tried, std::nullopt, face->liveness, client);
-    ctx_.metrics.login(mode, "liveness_failed");
-    return liveness_failed();
-  }
   return face;
 }
 
 Result<AuthSuccess> FaceAuthService::succeed(const store::User& user, double distance,
-                                             std::optional<double> liveness, const char* mode,
+                                             const AnalyzedFace& probe, const char* mode,
                                              const ClientInfo& client) {
   TimePoint now = ctx_.clock.now();
   if (user.is_locked) ctx_.store.set_lock(user.id, std::nullopt, now);  // an expired lock
   if (Status s = ctx_.store.record_login_success(user.id, client.ip, mode, now); !s) {
     return s.error();
   }
-  auto tokens = sessions_.start(user);
+  auto tokens = sessions_.start(user, probe.amr);
   if (!tokens) return tokens.error();
   ctx_.metrics.login(mode, "success");
   ctx_.logger->info("login succeeded", {{"audit", true},
                                         {"event", "login_success"},
                                         {"mode", std::string(mode)},
+                                        {"amr", join_amr(probe.amr)},
                                         {"user_id", user.id},
                                         {"client_ip", client.ip},
                                         {"correlation_id", client.correlation_id}});
-  AuthSuccess out{user, std::move(*tokens),
-                  confidence_from_distance(distance, ctx_.settings.tolerance), distance, liveness};
+  AuthSuccess out{
+      user,     std::move(*tokens),  confidence_from_distance(distance, ctx_.settings.tolerance),
+      distance, probe.face.liveness, probe.amr};
   out.user.last_login_at = now;
   return out;
 }
 
-Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientInfo& client) {
+Result<AuthSuccess> FaceAuthService::login(const FaceEvidence& face, const ClientInfo& client) {
   auto started = std::chrono::steady_clock::now();
   const auto& s = ctx_.settings;
-  auto probe = analyze(image, "login", client, std::nullopt);
+  auto probe = analyze(face, "login", client, std::nullopt);
   if (!probe) return probe.error();
   auto search_start = std::chrono::steady_clock::now();
-  auto hits = ctx_.store.search_faces(probe->embedding, s.search_candidates);
+  auto hits = ctx_.store.search_faces(probe->face.embedding, s.search_candidates);
   ctx_.metrics.vector_search(seconds_since(search_start));
   if (!hits) return hits.error();
 
@@ -165,7 +168,7 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
   std::sort(ranked.begin(), ranked.end());
   ctx_.metrics.face_match_latency(seconds_since(started));
 
-  auto liveness = probe->liveness;
+  auto liveness = probe->face.liveness;
   if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
     record_failure("no_match", std::nullopt, std::nullopt,
                    ranked.empty() ? std::nullopt : std::optional<double>(ranked[0].first), liveness,
@@ -195,10 +198,10 @@ Result<AuthSuccess> FaceAuthService::login(std::string_view image, const ClientI
     ctx_.metrics.login("login", "locked");
     return authentication_failed();
   }
-  return succeed(**user, best_d, liveness, "login", client);
+  return succeed(**user, best_d, *probe, "login", client);
 }
 
-Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::string_view image,
+Result<AuthSuccess> FaceAuthService::verify(const std::string& username, const FaceEvidence& face,
                                             const std::optional<std::string>& password,
                                             const ClientInfo& client) {
   auto started = std::chrono::steady_clock::now();
@@ -220,9 +223,9 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
   if (auto wait = throttled(user, username, client)) return too_many_attempts(*wait);
 
   // Unknown users go through the same work (face pipeline, password hash) as known ones.
-  auto probe = analyze(image, "verify", client, user);
+  auto probe = analyze(face, "verify", client, user);
   if (!probe) return probe.error();
-  auto liveness = probe->liveness;
+  auto liveness = probe->face.liveness;
   if (s.verify_requires_password) {
     bool ok = verify_password(user ? user->password_hash : dummy_hash_, password.value_or(""));
     if (!ok || !user) {
@@ -240,7 +243,7 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
   if (!templates) return templates.error();
   float best_d = std::numeric_limits<float>::infinity();
   for (const auto& t : *templates) {
-    best_d = std::min(best_d, face::embedding_distance(probe->embedding, t.embedding));
+    best_d = std::min(best_d, face::embedding_distance(probe->face.embedding, t.embedding));
   }
   ctx_.metrics.face_match_latency(seconds_since(started));
   std::optional<double> dist;
@@ -256,7 +259,7 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, std::st
     ctx_.metrics.login("verify", "no_match");
     return authentication_failed();
   }
-  return succeed(*user, best_d, liveness, "verify", client);
+  return succeed(*user, best_d, *probe, "verify", client);
 }
 
 }  // namespace faceid::auth

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "auth/auth_context.h"
+#include "auth/face_evidence.h"
 #include "auth/session_service.h"
 
 namespace faceid::auth {
@@ -20,17 +21,19 @@ struct AuthSuccess {
   double confidence = 0;
   double distance = 0;
   std::optional<double> liveness;
+  std::vector<std::string> amr;  // how the face was proven (also in the access token)
 };
 
 class FaceAuthService {
  public:
   FaceAuthService(AuthContext& ctx, SessionService& sessions);
 
-  // Errors: face codes (invalid_image, no_face_detected, ...), liveness_failed,
-  // authentication_failed; verify also validation_error and too_many_attempts (this client
-  // failed too often against this username: see LockoutPolicy).
-  Result<AuthSuccess> login(std::string_view image, const ClientInfo& client);
-  Result<AuthSuccess> verify(const std::string& username, std::string_view image,
+  // Errors: face codes (invalid_image, no_face_detected, ...), liveness_failed, the liveness
+  // challenge's codes (analyze_evidence), authentication_failed; verify also validation_error
+  // and too_many_attempts (this client failed too often against this username: see
+  // LockoutPolicy).
+  Result<AuthSuccess> login(const FaceEvidence& face, const ClientInfo& client);
+  Result<AuthSuccess> verify(const std::string& username, const FaceEvidence& face,
                              const std::optional<std::string>& password, const ClientInfo& client);
 
   // Records a refused-by-rate-limit attempt (called by the API's rate limiter).
@@ -38,9 +41,8 @@ class FaceAuthService {
 
  private:
   // The engine plus the liveness gate; failures are recorded and counted here.
-  Result<face::FaceResult> analyze(std::string_view image, const char* mode,
-                                   const ClientInfo& client,
-                                   const std::optional<store::User>& named);
+  Result<AnalyzedFace> analyze(const FaceEvidence& evidence, const char* mode,
+                               const ClientInfo& client, const std::optional<store::User>& named);
   // `distance`: the face's distance to the named account (or the nearest one), if compared.
   void record_failure(const std::string& reason, const std::optional<store::User>& user,
                       const std::optional<std::string>& username_tried,
@@ -51,9 +53,8 @@ class FaceAuthService {
                                                 const std::string& username,
                                                 const ClientInfo& client);
   void maybe_lock(const store::User& user, const ClientInfo& client);
-  Result<AuthSuccess> succeed(const store::User& user, double distance,
-                              std::optional<double> liveness, const char* mode,
-                              const ClientInfo& client);
+  Result<AuthSuccess> succeed(const store::User& user, double distance, const AnalyzedFace& probe,
+                              const char* mode, const ClientInfo& client);
 
   AuthContext& ctx_;
   SessionService& sessions_;

@@ -28,12 +28,13 @@ bool SessionService::is_active(const TokenClaims& access) const {
   return !ctx_.revocations.is_revoked(access.family_id);
 }
 
-Result<SessionTokens> SessionService::start(const store::User& user) {
+Result<SessionTokens> SessionService::start(const store::User& user,
+                                            const std::vector<std::string>& amr) {
   TimePoint now = ctx_.clock.now();
   std::string family = TokenService::new_token_id();
   auto access =
-      ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, family);
-  auto refresh = ctx_.tokens.issue_refresh(user.id, family);
+      ctx_.tokens.issue_access(user.id, user.is_admin ? Role::kAdmin : Role::kUser, family, amr);
+  auto refresh = ctx_.tokens.issue_refresh(user.id, family, amr);
   store::RefreshTokenRecord rec{
       refresh.jti,        user.id,      family,       TokenService::token_hash(refresh.token),
       refresh.expires_at, std::nullopt, std::nullopt, now};
@@ -68,7 +69,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   if (!user->has_value() || !(*user)->is_active || is_locked((*user)->locked_until, now)) {
     return invalid_token();
   }
-  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id);
+  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id, claims->amr);
   store::RefreshTokenRecord next_rec{
       next.jti,        (*user)->id,  (*rec)->family_id, TokenService::token_hash(next.token),
       next.expires_at, std::nullopt, std::nullopt,      now};
@@ -79,7 +80,7 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     return invalid_token();
   }
   auto access = ctx_.tokens.issue_access(
-      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id);
+      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id, claims->amr);
   return SessionTokens{access.token, next.token, ctx_.tokens.access_ttl().count()};
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/auth_context.h"
 
@@ -21,8 +22,10 @@ class SessionService {
  public:
   explicit SessionService(AuthContext& ctx) : ctx_(ctx) {}
 
-  // A new token family for a user who just proved who they are.
-  Result<SessionTokens> start(const store::User& user);
+  // A new token family for a user who just proved who they are; `amr` says how (it goes into
+  // the access token and, so that refreshes keep it, the refresh token).
+  Result<SessionTokens> start(const store::User& user,
+                              const std::vector<std::string>& amr = {"face"});
   // Errors: invalid_token (unknown, tampered, revoked/reused, user gone), token_expired.
   Result<SessionTokens> refresh(std::string_view refresh_token, const ClientInfo& client);
   // Revokes the token's family. Errors: invalid_token.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
 
@@ -29,6 +30,7 @@ constexpr const char* kClaimExpires = "exp";
 constexpr const char* kClaimRole = "role";
 constexpr const char* kClaimType = "type";
 constexpr const char* kClaimFamily = "fam";
+constexpr const char* kClaimAmr = "amr";
 
 struct JwtDeleter {
   void operator()(jwt_t* jwt) const { jwt_free(jwt); }
@@ -111,17 +113,19 @@ TokenService::TokenService(TokenOptions options, const Clock& clock)
 }
 
 IssuedToken TokenService::issue_access(std::string_view user_id, Role role,
-                                       std::string_view session_id) const {
-  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), session_id);
+                                       std::string_view session_id,
+                                       const std::vector<std::string>& amr) const {
+  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), session_id, amr);
 }
 
-IssuedToken TokenService::issue_refresh(std::string_view user_id,
-                                        std::string_view family_id) const {
-  return issue(user_id, TokenType::kRefresh, options_.refresh_ttl, {}, family_id);
+IssuedToken TokenService::issue_refresh(std::string_view user_id, std::string_view family_id,
+                                        const std::vector<std::string>& amr) const {
+  return issue(user_id, TokenType::kRefresh, options_.refresh_ttl, {}, family_id, amr);
 }
 
 IssuedToken TokenService::issue(std::string_view user_id, TokenType type, std::chrono::seconds ttl,
-                                std::string_view role, std::string_view family_id) const {
+                                std::string_view role, std::string_view family_id,
+                                const std::vector<std::string>& amr) const {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) throw std::bad_alloc();
   JwtPtr jwt(raw);
@@ -139,6 +143,9 @@ IssuedToken TokenService::issue(std::string_view user_id, TokenType type, std::c
   if (!role.empty()) rc |= jwt_add_grant(jwt.get(), kClaimRole, std::string(role).c_str());
   if (!family_id.empty()) {
     rc |= jwt_add_grant(jwt.get(), kClaimFamily, std::string(family_id).c_str());
+  }
+  if (!amr.empty()) {
+    rc |= jwt_add_grants_json(jwt.get(), nlohmann::json{{kClaimAmr, amr}}.dump().c_str());
   }
   const auto* key = reinterpret_cast<const unsigned char*>(options_.secret.data());
   rc |= jwt_set_alg(jwt.get(), static_cast<jwt_alg_t>(jwt_alg_), key,
@@ -205,6 +212,15 @@ Result<TokenClaims> TokenService::verify(std::string_view token, TokenType expec
   const char* family = string_claim(jwt.get(), kClaimFamily);
   if (family == nullptr || *family == '\0') return invalid_token("missing session");
   claims.family_id = family;
+
+  if (JwtString amr{jwt_get_grants_json(jwt.get(), kClaimAmr)}) {
+    auto list = nlohmann::json::parse(amr.get(), nullptr, false);
+    if (!list.is_array()) return invalid_token("malformed amr");
+    for (const auto& m : list) {
+      if (!m.is_string()) return invalid_token("malformed amr");
+      claims.amr.push_back(m.get<std::string>());
+    }
+  }
 
   if (clock_->now() >= claims.expires_at) {
     return make_error("token_expired", "the token has expired");

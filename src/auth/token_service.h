@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -41,8 +42,11 @@ struct TokenClaims {
   TokenType type = TokenType::kAccess;
   Role role = Role::kUser;  // access tokens only ("role"); kUser for refresh tokens
   std::string family_id;    // "fam": the session (refresh-token family), in both kinds
-  TimePoint issued_at;      // "iat"
-  TimePoint expires_at;     // "exp"
+  // "amr" (RFC 8176 style): how the person proved who they are at sign-in, e.g. ["face"] or
+  // ["face", "liveness_challenge"]; carried by refresh tokens so a refresh keeps it.
+  std::vector<std::string> amr;
+  TimePoint issued_at;   // "iat"
+  TimePoint expires_at;  // "exp"
 };
 
 class TokenService {
@@ -56,10 +60,13 @@ class TokenService {
   TokenService(TokenOptions options, const Clock& clock);
 
   // Access token: sub, jti, iat, exp = now + access_ttl, role, fam = the session (refresh
-  // family) it belongs to, type "access". Throws std::bad_alloc only if libjwt cannot allocate.
-  IssuedToken issue_access(std::string_view user_id, Role role, std::string_view session_id) const;
-  // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh".
-  IssuedToken issue_refresh(std::string_view user_id, std::string_view family_id) const;
+  // family) it belongs to, type "access", and "amr" when `amr` is not empty. Throws
+  // std::bad_alloc only if libjwt cannot allocate.
+  IssuedToken issue_access(std::string_view user_id, Role role, std::string_view session_id,
+                           const std::vector<std::string>& amr = {}) const;
+  // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh" (and "amr").
+  IssuedToken issue_refresh(std::string_view user_id, std::string_view family_id,
+                            const std::vector<std::string>& amr = {}) const;
 
   // Checks the signature with the configured algorithm only (alg "none" and every other alg
   // are rejected), the claims' presence and types, the "type" claim, then "exp" against the
@@ -80,7 +87,8 @@ class TokenService {
 
  private:
   IssuedToken issue(std::string_view user_id, TokenType type, std::chrono::seconds ttl,
-                    std::string_view role, std::string_view family_id) const;
+                    std::string_view role, std::string_view family_id,
+                    const std::vector<std::string>& amr) const;
 
   TokenOptions options_;
   int jwt_alg_;  // libjwt's jwt_alg_t, kept as int so jwt.h stays out of this header

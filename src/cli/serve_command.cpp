@@ -13,6 +13,7 @@
 #include "api/api_context.h"
 #include "api/auth_routes.h"
 #include "api/docs_routes.h"
+#include "api/liveness_routes.h"
 #include "api/ops_routes.h"
 #include "api/rate_limit_middleware.h"
 #include "api/static_routes.h"
@@ -25,6 +26,8 @@
 #include "cli/service_factory.h"
 #include "http/middleware.h"
 #include "http/server.h"
+#include "liveness/challenge_verifier.h"
+#include "liveness/memory_challenge_store.h"
 #include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
@@ -62,6 +65,9 @@ auth::AuthSettings auth_settings(const config::Config& c) {
   s.lockout.min_clients = c.lockout_min_clients;
   s.lockout.close_factor = c.lockout_close_factor;
   s.lockout.lock_duration = std::chrono::seconds(std::llround(c.account_lock_minutes * 60.0));
+  s.challenge_mode = c.liveness_challenge == "off"        ? auth::ChallengeMode::kOff
+                     : c.liveness_challenge == "required" ? auth::ChallengeMode::kRequired
+                                                          : auth::ChallengeMode::kOptional;
   return s;
 }
 
@@ -146,6 +152,13 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              logger,
                              auth_settings(config),
                              *shared->revocations};
+  // Challenges live in this process; replicas behind a load balancer need a shared store.
+  liveness::MemoryChallengeStore challenge_store(clock);
+  liveness::ChallengeOptions challenge_options;
+  challenge_options.lifetime = std::chrono::seconds(config.liveness_challenge_ttl_seconds);
+  liveness::ChallengeService challenge_service(challenge_store, clock, challenge_options);
+  liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine);
+  auth_ctx.challenges = &challenge_verifier;
   auth::SessionService sessions(auth_ctx);
   if (!shared->redis) {
     if (Status s = sessions.load_revocations(); !s) {
@@ -182,6 +195,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   api::add_auth_routes(router, api_ctx);
   api::add_user_routes(router, api_ctx);
   api::add_admin_routes(router, api_ctx);
+  api::add_liveness_routes(router, api_ctx);
   if (Status s = api::add_static_routes(router, {"/", config.web_dir, kPageCsp}); !s) {
     logger->warn("sign-in page not served", {{"error", s.error().message}});
   }
@@ -216,6 +230,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"shared_state", config.redis_url.empty() ? "memory" : "redis"},
                              {"detector", config.face_detection_model},
                              {"liveness", config.liveness_enabled},
+                             {"liveness_challenge", config.liveness_challenge},
                              {"environment", config.production() ? "production" : "development"},
                              {"version", std::string(kVersion)}});
 

@@ -55,7 +55,7 @@ int run_user_create_admin(const config::Config& config, const NewAdmin& admin) {
   auth::AccountService accounts(ctx);
   std::string bytes = image.str();
   auto user = accounts.register_user(
-      {admin.username, admin.email, admin.password, bytes, /*is_admin=*/true},
+      {admin.username, admin.email, admin.password, bytes, /*is_admin=*/true, {}, {}},
       {"cli", "faceid", ""});
   if (!user) {
     std::cerr << "user: " << user.error().code << ": " << user.error().message << "\n";

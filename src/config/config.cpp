@@ -194,6 +194,10 @@ const std::map<std::string, Setter, std::less<>>& setters() {
        choice(&Config::face_detection_model, "FACE_DETECTION_MODEL", {"cnn", "hog"})},
       {"LIVENESS_ENABLED", boolean(&Config::liveness_enabled, "LIVENESS_ENABLED")},
       {"LIVENESS_THRESHOLD", number(&Config::liveness_threshold, "LIVENESS_THRESHOLD", 0.0, 1.0)},
+      {"LIVENESS_CHALLENGE",
+       choice(&Config::liveness_challenge, "LIVENESS_CHALLENGE", {"off", "optional", "required"})},
+      {"LIVENESS_CHALLENGE_TTL_SECONDS",
+       integer(&Config::liveness_challenge_ttl_seconds, "LIVENESS_CHALLENGE_TTL_SECONDS", 1, 600)},
       {"REJECT_DUPLICATE_FACES",
        boolean(&Config::reject_duplicate_faces, "REJECT_DUPLICATE_FACES")},
       {"RATE_LIMIT_ENABLED", boolean(&Config::rate_limit_enabled, "RATE_LIMIT_ENABLED")},
@@ -393,6 +397,8 @@ std::string describe(const Config& c) {
   j["FACE_DETECTION_MODEL"] = c.face_detection_model;
   j["LIVENESS_ENABLED"] = c.liveness_enabled;
   j["LIVENESS_THRESHOLD"] = c.liveness_threshold;
+  j["LIVENESS_CHALLENGE"] = c.liveness_challenge;
+  j["LIVENESS_CHALLENGE_TTL_SECONDS"] = c.liveness_challenge_ttl_seconds;
   j["REJECT_DUPLICATE_FACES"] = c.reject_duplicate_faces;
   j["RATE_LIMIT_ENABLED"] = c.rate_limit_enabled;
   j["RATE_LIMIT_FAIL_OPEN"] = c.rate_limit_fail_open;

@@ -44,6 +44,10 @@ struct Config {
   std::string face_detection_model = "cnn";  // cnn | hog
   bool liveness_enabled = true;
   double liveness_threshold = 0.7;
+  // Active liveness challenge: off | optional (a challenge response or a single photo) |
+  // required (single photos are refused with challenge_required).
+  std::string liveness_challenge = "optional";
+  int liveness_challenge_ttl_seconds = 60;  // how long a challenge can be answered
   bool reject_duplicate_faces = true;
 
   // Abuse protection.

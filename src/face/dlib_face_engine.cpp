@@ -136,10 +136,16 @@ FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame
                                         const Detection& detection, const AnalyzeOptions& options,
                                         const std::vector<Detection>& rfb_boxes,
                                         FaceChip* chip_out) const {
-  const Landmarks landmarks = aligner_->fit(frame.image, detection.box, detection.style);
+  Landmarks detector_fit{};
+  const Landmarks landmarks =
+      aligner_->fit(frame.image, detection.box, detection.style, &detector_fit);
   *chip_out = aligner_->chip(frame.image, landmarks);
   FaceResult face;
   face.box = to_face_box(detection.box, detection.score, frame.scale, frame.offset);
+  for (size_t i = 0; i < landmarks.size(); ++i) {
+    face.landmarks[i] = {static_cast<float>((detector_fit[i].x - frame.offset.x) * frame.scale),
+                         static_cast<float>((detector_fit[i].y - frame.offset.y) * frame.scale)};
+  }
   const double face_px = std::min(detection.box.width, detection.box.height) * frame.scale;
   const cv::Size unpadded(frame.image.cols - 2 * frame.offset.x,
                           frame.image.rows - 2 * frame.offset.y);

@@ -113,8 +113,10 @@ Landmarks FaceAligner::landmarks(const cv::Mat& bgr, const cv::Rect2f& box, BoxS
   return lm;
 }
 
-Landmarks FaceAligner::fit(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style) const {
+Landmarks FaceAligner::fit(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style,
+                           Landmarks* first_fit) const {
   Landmarks lm = landmarks(bgr, box, style);
+  if (first_fit != nullptr) *first_fit = lm;
   // Two refits: on a strongly rolled head the first fit's roll is an underestimate; the
   // second, from an almost upright face, settles it.
   for (int pass = 0; pass < kRefits; ++pass) lm = refit(bgr, lm);

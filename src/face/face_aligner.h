@@ -50,7 +50,10 @@ class FaceAligner {
   Landmarks landmarks(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style) const;
   // landmarks(), then refits from the predictor-style box of those points, in an upright
   // (de-rolled) copy of the face when the eyes are tilted: what the engine uses.
-  Landmarks fit(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style) const;
+  // `first_fit`, when given, receives the points fitted from the detector's box alone (what
+  // the liveness verifier's geometry thresholds are calibrated on: docs/liveness.md).
+  Landmarks fit(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style,
+                Landmarks* first_fit = nullptr) const;
   FaceChip chip(const cv::Mat& bgr, const Landmarks& landmarks) const;
 
  private:

@@ -39,11 +39,22 @@ struct QualityReport {
   double pitch_deg = 0;
 };
 
+// One of the 68 landmarks (iBUG 300-W order), in pixels of the original, oriented image.
+struct LandmarkPoint {
+  float x = 0;
+  float y = 0;
+};
+inline constexpr int kLandmarkCount = 68;
+using FaceLandmarks = std::array<LandmarkPoint, kLandmarkCount>;
+
 struct FaceResult {
   FaceBox box;
-  QualityReport quality;
+  QualityReport quality;           // yaw_deg / pitch_deg: head pose from the landmarks
   std::optional<double> liveness;  // live probability in [0,1] when requested
   Embedding embedding{};
+  // What the active liveness challenge reads per frame: landmark geometry (pose changes,
+  // eye aspect ratio, the "not flat" test).
+  FaceLandmarks landmarks{};
 };
 
 struct AnalyzeOptions {

@@ -33,6 +33,14 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<const FormField*> Request::form_fields(std::string_view name) const {
+  std::vector<const FormField*> out;
+  for (const auto& f : form) {
+    if (f.name == name) out.push_back(&f);
+  }
+  return out;
+}
+
 const FormField* Request::form_field(std::string_view name) const {
   for (const auto& f : form)
     if (f.name == name) return &f;

@@ -42,6 +42,8 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
   // First form field with this name.
   const FormField* form_field(std::string_view name) const;
+  // Every form field with this name, in body order (repeated parts such as "frames").
+  std::vector<const FormField*> form_fields(std::string_view name) const;
 };
 
 struct Response {

@@ -97,6 +97,22 @@ TEST_F(TokenServiceTest, RefreshTokenCarriesFamilyAndLongerExpiry) {
   EXPECT_EQ(claims->type, TokenType::kRefresh);
 }
 
+TEST_F(TokenServiceTest, AmrClaimRoundTripsInAccessAndRefreshTokens) {
+  const std::vector<std::string> amr = {"face", "liveness_challenge"};
+  auto access =
+      service_.verify(service_.issue_access("u", Role::kUser, "s1", amr).token, TokenType::kAccess);
+  ASSERT_TRUE(access.ok()) << access.error().message;
+  EXPECT_EQ(access->amr, amr);
+  auto refresh = service_.verify(service_.issue_refresh("u", "s1", amr).token, TokenType::kRefresh);
+  ASSERT_TRUE(refresh.ok()) << refresh.error().message;
+  EXPECT_EQ(refresh->amr, amr);
+  // Without one, the claim is absent.
+  auto plain =
+      service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->amr.empty());
+}
+
 TEST_F(TokenServiceTest, UserRoleIsPreserved) {
   auto claims =
       service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess);
