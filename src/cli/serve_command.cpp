@@ -27,7 +27,6 @@
 #include "http/middleware.h"
 #include "http/server.h"
 #include "liveness/challenge_verifier.h"
-#include "liveness/memory_challenge_store.h"
 #include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
@@ -137,7 +136,8 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("invalid token settings", {{"error", tokens.error().message}});
     return 2;
   }
-  // Rate limits and ended sessions: in-process, or shared by the replicas through Redis.
+  // Rate limits, ended sessions and liveness challenges: in-process, or shared by the replicas
+  // through Redis.
   auto shared = open_shared_state(config, clock, **store, tokens->access_ttl());
   if (!shared) {
     logger->error("invalid REDIS_URL", {{"error", shared.error().message}});
@@ -152,11 +152,10 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              logger,
                              auth_settings(config),
                              *shared->revocations};
-  // Challenges live in this process; replicas behind a load balancer need a shared store.
-  liveness::MemoryChallengeStore challenge_store(clock);
   liveness::ChallengeOptions challenge_options;
   challenge_options.lifetime = std::chrono::seconds(config.liveness_challenge_ttl_seconds);
-  liveness::ChallengeService challenge_service(challenge_store, clock, challenge_options);
+  // Challenges: in-process, or in Redis so any replica can take a response (once).
+  liveness::ChallengeService challenge_service(*shared->challenges, clock, challenge_options);
   liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine);
   auth_ctx.challenges = &challenge_verifier;
   auth::SessionService sessions(auth_ctx);

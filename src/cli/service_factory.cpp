@@ -7,6 +7,8 @@
 
 #include "auth/memory_session_revocations.h"
 #include "auth/redis_session_revocations.h"
+#include "liveness/memory_challenge_store.h"
+#include "liveness/redis_challenge_store.h"
 #include "ratelimit/memory_rate_limiter.h"
 #include "ratelimit/redis_rate_limiter.h"
 #include "redis/redis_client.h"
@@ -68,6 +70,7 @@ Result<SharedState> open_shared_state(const config::Config& config, const Clock&
   if (config.redis_url.empty()) {
     out.limiter = std::make_unique<ratelimit::MemoryRateLimiter>(clock);
     out.revocations = std::make_unique<auth::MemorySessionRevocations>(clock);
+    out.challenges = std::make_unique<liveness::MemoryChallengeStore>(clock);
     return out;
   }
   auto url = redis::parse_redis_url(config.redis_url);
@@ -85,6 +88,7 @@ Result<SharedState> open_shared_state(const config::Config& config, const Clock&
   };
   out.revocations =
       std::make_unique<auth::RedisSessionRevocations>(*out.redis, clock, std::move(catch_up));
+  out.challenges = std::make_unique<liveness::RedisChallengeStore>(*out.redis, clock);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "face/face_engine.h"
+#include "liveness/challenge_store.h"
 #include "ratelimit/rate_limiter.h"
 #include "store/store.h"
 
@@ -30,6 +31,8 @@ struct SharedState {
   // Ended sessions. With Redis already loaded from the store (and again after every
   // reconnect); in-process the caller loads them (SessionService::load_revocations).
   auth::SessionRevocationsPtr revocations;
+  // Issued liveness challenges, so a response may reach any replica (and only once).
+  liveness::ChallengeStorePtr challenges;
   SharedState();
   SharedState(SharedState&&) noexcept;
   ~SharedState();

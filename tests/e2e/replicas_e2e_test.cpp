@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "e2e/api_test_support.h"
+#include "liveness/challenge_actions.h"
+#include "liveness/clip_frames.h"
 #include "support/backends.h"
 
 namespace faceid::testing {
@@ -93,6 +95,50 @@ TEST(ReplicasTest, RefreshTokenRevokedThroughOneIsRefusedByTheOther) {
     if (me == 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(me, 401);
+}
+
+// A liveness challenge issued by one replica is answered on the other (the challenge lives in
+// Redis), and only once: replaying the same response on the issuing replica is a reuse.
+TEST(ReplicasTest, ChallengeIssuedByOneIsAnsweredOnTheOtherOnlyOnce) {
+  TempDir frames;
+  ASSERT_TRUE(cut_every_third_frame("webcam_blink_turns_tfjs.mp4", frames, "tfjs"));
+  Pair p(Env{{"LIVENESS_ENABLED", "true"}});
+  ASSERT_TRUE(p.a.running() && p.b.running()) << p.a.output() << p.b.output();
+  HttpClient a(p.a.base_url()), b(p.b.base_url());
+  struct Issued {
+    std::string id;
+    std::vector<Part> parts;  // challenge_id + the live frames for its actions
+  };
+  auto issue_on = [&](HttpClient& c) {
+    auto r = c.post_json("/api/v1/liveness/challenges", nlohmann::json::object());
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto j = r.json();
+    Issued out{j.value("challenge_id", ""), {}};
+    out.parts.push_back({"challenge_id", out.id});
+    int i = 0;
+    for (int n : tfjs_frames_for(j.value("actions", std::vector<std::string>{}))) {
+      out.parts.push_back(
+          {"frames", clip_frame(frames, "tfjs", n), "frame" + std::to_string(i++) + ".jpg"});
+    }
+    return out;
+  };
+  Issued enrol = issue_on(a);
+  auto reg_parts = enrol.parts;
+  reg_parts.push_back({"username", "tfjs"});
+  reg_parts.push_back({"email", "tfjs@example.com"});
+  reg_parts.push_back({"password", "Correct-Horse-42"});
+  auto reg = b.post_multipart("/api/v1/auth/register", reg_parts);  // issued on a, used on b
+  ASSERT_EQ(reg.status, 201) << reg.body;
+
+  Issued ch = issue_on(a);
+  auto first = b.post_multipart("/api/v1/auth/login", ch.parts);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json()["amr"], nlohmann::json({"face", "liveness_challenge"}));
+  auto again = a.post_multipart("/api/v1/auth/login", ch.parts);
+  EXPECT_EQ(again.status, 400) << again.body;
+  EXPECT_EQ(again.json()["error"].value("code", ""), "challenge_reused");
+  auto third = b.post_multipart("/api/v1/auth/login", ch.parts);
+  EXPECT_EQ(third.json()["error"].value("code", ""), "challenge_reused");
 }
 
 TEST(ReplicasTest, SameFaceRegisteredThroughBothAtOnceYieldsOneAccount) {
