@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "store/migrations.h"
+#include "store_records.h"
 #include "support/backends.h"
 
 namespace faceid::store {
@@ -21,39 +22,10 @@ using faceid::testing::Backends;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-const TimePoint kNow = TimePoint(std::chrono::seconds(1'800'000'000));
-
-Vector128 vec(float seed) {
-  Vector128 v{};
-  std::mt19937 rng(static_cast<unsigned>(seed * 1000));
-  std::normal_distribution<float> d;
-  float n = 0;
-  for (auto& x : v) {
-    x = d(rng);
-    n += x * x;
-  }
-  for (auto& x : v) x /= std::sqrt(n);
-  return v;
-}
-
-User user(const std::string& id, const std::string& name) {
-  User u;
-  u.id = id;
-  u.username = name;
-  u.email = name + "@example.com";
-  u.password_hash = "$argon2id$fake";
-  u.created_at = u.updated_at = kNow;
-  return u;
-}
-
-FaceTemplate tmpl(const Vector128& v, const std::string& model = "dlib-resnet-v1") {
-  FaceTemplate t;
-  t.embedding = v;
-  t.model_version = model;
-  t.quality = 0.9;
-  t.created_at = kNow;
-  return t;
-}
+using faceid::store::testing::kNow;
+using faceid::store::testing::tmpl;
+using faceid::store::testing::user;
+using faceid::store::testing::vec;
 
 std::unique_ptr<PostgresStore> open_store(const std::string& url, PostgresOptions o = {}) {
   o.url = url;

@@ -14,6 +14,7 @@
 
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
+#include "store_records.h"
 #include "support/temp_dir.h"
 
 namespace faceid::store {
@@ -23,39 +24,10 @@ using faceid::testing::TempDir;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-const TimePoint kNow = TimePoint(std::chrono::seconds(1'800'000'000));
-
-Vector128 vec(float seed) {
-  Vector128 v{};
-  std::mt19937 rng(static_cast<unsigned>(seed * 1000));
-  std::normal_distribution<float> d;
-  float n = 0;
-  for (auto& x : v) {
-    x = d(rng);
-    n += x * x;
-  }
-  for (auto& x : v) x /= std::sqrt(n);
-  return v;
-}
-
-User user(const std::string& id, const std::string& name) {
-  User u;
-  u.id = id;
-  u.username = name;
-  u.email = name + "@example.com";
-  u.password_hash = "$argon2id$fake";
-  u.created_at = u.updated_at = kNow;
-  return u;
-}
-
-FaceTemplate tmpl(const Vector128& v) {
-  FaceTemplate t;
-  t.embedding = v;
-  t.model_version = "dlib-resnet-v1";
-  t.quality = 0.9;
-  t.created_at = kNow;
-  return t;
-}
+using faceid::store::testing::kNow;
+using faceid::store::testing::tmpl;
+using faceid::store::testing::user;
+using faceid::store::testing::vec;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
