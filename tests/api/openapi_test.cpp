@@ -25,7 +25,6 @@ using Route = std::pair<std::string, std::string>;  // method, path template
 
 const std::string kSource = FACEID_SOURCE_DIR;
 
-
 nlohmann::json repository_document() {
   std::ifstream in(kSource + "/src/api/docs/openapi.json");
   return nlohmann::json::parse(in);
@@ -155,20 +154,7 @@ TEST(OpenApi, EveryListedErrorCodeMapsToItsResponseStatus) {
   EXPECT_GT(checked, 100);
 }
 
-struct CommandResult {
-  int exit_code;
-  std::string output;
-};
-
-CommandResult run(const std::string& command) {
-  std::array<char, 4096> buf{};
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  while (std::fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+RunResult run(const std::string& command) { return run_shell(command); }
 
 const std::string kValidator = kSource + "/node_modules/.bin/validate-api";
 

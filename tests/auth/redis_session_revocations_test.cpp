@@ -17,12 +17,7 @@ namespace {
 using faceid::testing::Backends;
 using std::chrono::milliseconds;
 
-std::unique_ptr<redis::RedisClient> client_for(const std::string& url) {
-  redis::RedisOptions o;
-  o.min_backoff = milliseconds(20);
-  o.max_backoff = milliseconds(200);
-  return std::make_unique<redis::RedisClient>(*redis::parse_redis_url(url), o);
-}
+using faceid::testing::quick_redis_client;
 
 // Polls `cond` for up to two seconds.
 template <typename F>
@@ -41,7 +36,7 @@ RedisSessionRevocations::CatchUp nothing() {
 TEST(RedisSessionRevocationsTest, SessionEndedOnOneReplicaIsRefusedByTheOther) {
   SystemClock clock;
   std::string url = Backends::shared().fresh_redis_url();
-  auto ca = client_for(url), cb = client_for(url);
+  auto ca = quick_redis_client(url), cb = quick_redis_client(url);
   RedisSessionRevocations a(*ca, clock, nothing()), b(*cb, clock, nothing());
   std::this_thread::sleep_for(milliseconds(200));  // both subscribed
   a.revoke("fam-1", clock.now() + std::chrono::minutes(30));
@@ -54,7 +49,7 @@ TEST(RedisSessionRevocationsTest, StartUpAndEveryResubscriptionCatchUpFromTheSto
   SystemClock clock;
   auto backends = Backends::start_private();
   std::string url = backends->fresh_redis_url();
-  auto client = client_for(url);
+  auto client = quick_redis_client(url);
   std::atomic<int> loads{0};
   std::vector<std::pair<std::string, TimePoint>> in_store = {
       {"ended-before-start", clock.now() + std::chrono::minutes(5)}};

@@ -23,20 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kSource = FACEID_SOURCE_DIR;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;
-};
-
-CommandResult run(const std::string& command) {
-  std::array<char, 4096> buf{};
-  std::string out;
-  FILE* p = popen(("cd " + kSource + " && " + command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  while (std::fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+// Commands run from the source tree (paths in the repository are relative to it).
+RunResult run(const std::string& command) { return run_shell("cd " + kSource + " && " + command); }
 
 std::string source_file(const std::string& rel) { return read_file(kSource + "/" + rel); }
 

@@ -15,14 +15,9 @@ TEST(DocsPage, LoadsFromThisOriginOnlyAndTryItOutWorksIncludingUpload) {
   ASSERT_TRUE(server.running()) << server.output();
   std::string src = FACEID_SOURCE_DIR;
   std::string cmd = "node " + src + "/tests/e2e/docs_page.mjs " + server.base_url() + " " +
-                    FACEID_TESTDATA_DIR + "/faces/obama_1.jpg 2>&1";
-  std::string out;
-  std::array<char, 4096> buf{};
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  while (std::fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  int status = pclose(p);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+                    FACEID_TESTDATA_DIR + "/faces/obama_1.jpg";
+  RunResult r = run_shell(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 }  // namespace

@@ -16,14 +16,7 @@ namespace {
 
 using faceid::testing::Backends;
 
-std::unique_ptr<redis::RedisClient> client_for(const std::string& url) {
-  auto parsed = redis::parse_redis_url(url);
-  EXPECT_TRUE(parsed.ok());
-  redis::RedisOptions o;
-  o.min_backoff = std::chrono::milliseconds(20);
-  o.max_backoff = std::chrono::milliseconds(200);
-  return std::make_unique<redis::RedisClient>(*parsed, o);
-}
+using faceid::testing::quick_redis_client;
 
 Challenge make_challenge(const Clock& clock, const std::string& id,
                          std::chrono::seconds lifetime = std::chrono::seconds(60)) {
@@ -37,7 +30,7 @@ Challenge make_challenge(const Clock& clock, const std::string& id,
 }
 
 TEST(RedisChallengeStoreTest, TakesOnceThenReportsAlreadyTaken) {
-  auto client = client_for(Backends::shared().fresh_redis_url());
+  auto client = quick_redis_client(Backends::shared().fresh_redis_url());
   SystemClock clock;
   RedisChallengeStore store(*client, clock);
   Challenge c = make_challenge(clock, "a1b2c3");
@@ -62,7 +55,7 @@ TEST(RedisChallengeStoreTest, TakesOnceThenReportsAlreadyTaken) {
 }
 
 TEST(RedisChallengeStoreTest, UnknownIdIsNullopt) {
-  auto client = client_for(Backends::shared().fresh_redis_url());
+  auto client = quick_redis_client(Backends::shared().fresh_redis_url());
   SystemClock clock;
   RedisChallengeStore store(*client, clock);
   auto r = store.take("never-issued");
@@ -72,8 +65,8 @@ TEST(RedisChallengeStoreTest, UnknownIdIsNullopt) {
 
 TEST(RedisChallengeStoreTest, ReplicasShareChallengesAndSingleUse) {
   std::string url = Backends::shared().fresh_redis_url();
-  auto ca = client_for(url);
-  auto cb = client_for(url);
+  auto ca = quick_redis_client(url);
+  auto cb = quick_redis_client(url);
   SystemClock clock;
   RedisChallengeStore a(*ca, clock), b(*cb, clock);
   ASSERT_TRUE(a.put(make_challenge(clock, "shared1")).ok());
@@ -90,8 +83,8 @@ TEST(RedisChallengeStoreTest, ReplicasShareChallengesAndSingleUse) {
 
 TEST(RedisChallengeStoreTest, ConcurrentTakesOnTwoReplicasHaveOneWinner) {
   std::string url = Backends::shared().fresh_redis_url();
-  auto ca = client_for(url);
-  auto cb = client_for(url);
+  auto ca = quick_redis_client(url);
+  auto cb = quick_redis_client(url);
   SystemClock clock;
   RedisChallengeStore a(*ca, clock), b(*cb, clock);
   const int kChallenges = 20;
@@ -116,7 +109,7 @@ TEST(RedisChallengeStoreTest, ConcurrentTakesOnTwoReplicasHaveOneWinner) {
 }
 
 TEST(RedisChallengeStoreTest, ForgetsChallengesAfterExpiryPlusGrace) {
-  auto client = client_for(Backends::shared().fresh_redis_url());
+  auto client = quick_redis_client(Backends::shared().fresh_redis_url());
   SystemClock clock;
   // No grace: the key lives exactly as long as the challenge.
   RedisChallengeStore store(*client, clock, std::chrono::seconds(0));
@@ -132,7 +125,7 @@ TEST(RedisChallengeStoreTest, ForgetsChallengesAfterExpiryPlusGrace) {
 }
 
 TEST(RedisChallengeStoreTest, ExpiryIsCountedFromTheInjectedClock) {
-  auto client = client_for(Backends::shared().fresh_redis_url());
+  auto client = quick_redis_client(Backends::shared().fresh_redis_url());
   ManualClock clock;  // far in the past for Redis: the TTL must be relative, not absolute
   RedisChallengeStore store(*client, clock, std::chrono::seconds(5));
   ASSERT_TRUE(store.put(make_challenge(clock, "manual")).ok());
@@ -144,7 +137,7 @@ TEST(RedisChallengeStoreTest, ExpiryIsCountedFromTheInjectedClock) {
 
 TEST(RedisChallengeStoreTest, FailsClosedWhileRedisIsDownAndRecovers) {
   auto backends = Backends::start_private();
-  auto client = client_for(backends->fresh_redis_url());
+  auto client = quick_redis_client(backends->fresh_redis_url());
   SystemClock clock;
   RedisChallengeStore store(*client, clock);
   ASSERT_TRUE(store.put(make_challenge(clock, "before")).ok());

@@ -16,14 +16,7 @@ namespace {
 
 using faceid::testing::Backends;
 
-std::unique_ptr<redis::RedisClient> client_for(const std::string& url) {
-  auto parsed = redis::parse_redis_url(url);
-  EXPECT_TRUE(parsed.ok());
-  redis::RedisOptions o;
-  o.min_backoff = std::chrono::milliseconds(20);
-  o.max_backoff = std::chrono::milliseconds(200);
-  return std::make_unique<redis::RedisClient>(*parsed, o);
-}
+using faceid::testing::quick_redis_client;
 
 TEST(RedisUrlTest, ParsesHostPortPasswordAndDatabase) {
   auto u = redis::parse_redis_url("redis://:s3cret@cache.internal:6380/7");
@@ -40,7 +33,7 @@ TEST(RedisUrlTest, ParsesHostPortPasswordAndDatabase) {
 }
 
 TEST(RedisRateLimiterTest, AllowsUpToTheLimitThenDeniesWithRetryAfter) {
-  auto client = client_for(Backends::shared().fresh_redis_url());
+  auto client = quick_redis_client(Backends::shared().fresh_redis_url());
   RedisRateLimiter limiter(*client);
   const RateLimit limit{3, std::chrono::seconds(60)};
   for (int i = 0; i < 3; ++i) {
@@ -61,8 +54,8 @@ TEST(RedisRateLimiterTest, AllowsUpToTheLimitThenDeniesWithRetryAfter) {
 
 TEST(RedisRateLimiterTest, TwoReplicasShareOneBudgetUnderConcurrency) {
   std::string url = Backends::shared().fresh_redis_url();
-  auto a = client_for(url);
-  auto b = client_for(url);
+  auto a = quick_redis_client(url);
+  auto b = quick_redis_client(url);
   RedisRateLimiter first(*a), second(*b);
   const RateLimit limit{20, std::chrono::seconds(3600)};
   std::atomic<int> allowed{0};
@@ -82,7 +75,7 @@ TEST(RedisRateLimiterTest, TwoReplicasShareOneBudgetUnderConcurrency) {
 
 TEST(RedisRateLimiterTest, FailsWhileRedisIsDownAndRecoversWithoutRestart) {
   auto backends = Backends::start_private();
-  auto client = client_for(backends->fresh_redis_url());
+  auto client = quick_redis_client(backends->fresh_redis_url());
   RedisRateLimiter limiter(*client);
   const RateLimit limit{100, std::chrono::seconds(60)};
   ASSERT_TRUE(limiter.hit("k", limit).ok());

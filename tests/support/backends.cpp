@@ -15,6 +15,15 @@
 #include "redis/redis_client.h"
 
 namespace faceid::testing {
+
+std::unique_ptr<redis::RedisClient> quick_redis_client(const std::string& url) {
+  auto parsed = redis::parse_redis_url(url);
+  EXPECT_TRUE(parsed.ok()) << url;
+  redis::RedisOptions o;
+  o.min_backoff = std::chrono::milliseconds(20);
+  o.max_backoff = std::chrono::milliseconds(200);
+  return std::make_unique<redis::RedisClient>(parsed.ok() ? *parsed : redis::RedisUrl{}, o);
+}
 namespace {
 
 std::string random_suffix() {

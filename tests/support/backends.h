@@ -9,7 +9,14 @@
 
 #include "support/temp_dir.h"
 
+namespace faceid::redis {
+class RedisClient;
+}
+
 namespace faceid::testing {
+
+// A client for `url` that retries quickly (20-200 ms backoff), for outage tests.
+std::unique_ptr<redis::RedisClient> quick_redis_client(const std::string& url);
 
 // True when this test process runs the suite against PostgreSQL + Redis
 // (FACEID_TEST_BACKEND=postgres, set by CTest on the "pg:" copies of the e2e tests).

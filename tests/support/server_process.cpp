@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
@@ -112,6 +114,17 @@ Env base_env(const TempDir& dir, const Env& extra) {
   }
   for (const auto& [k, v] : extra) env[k] = v;
   return env;
+}
+
+RunResult run_shell(const std::string& command) {
+  std::array<char, 4096> buf{};
+  RunResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  while (std::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 RunResult run_faceid(const std::vector<std::string>& args, const Env& env, const std::string& cwd) {

@@ -25,6 +25,9 @@ struct RunResult {
 // Runs `faceid ARGS...` to completion in `cwd` with the base test environment plus `env`.
 RunResult run_faceid(const std::vector<std::string>& args, const Env& env, const std::string& cwd);
 
+// Runs `command` through the shell; output is stdout and stderr interleaved.
+RunResult run_shell(const std::string& command);
+
 // The environment every test server gets (loopback, temp dirs, a fixed strong secret,
 // repository models; on the PostgreSQL run its own database and Redis database), overridden
 // by `extra`.
