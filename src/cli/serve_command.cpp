@@ -232,6 +232,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"liveness_challenge", config.liveness_challenge},
                              {"environment", config.production() ? "production" : "development"},
                              {"version", std::string(kVersion)}});
+  logger->flush();  // supervisors and tests wait for this line to know the port is ours
 
   int sig = 0;
   sigwait(&signals, &sig);

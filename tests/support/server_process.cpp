@@ -156,7 +156,10 @@ ServerProcess::ServerProcess(const Env& env, int ready_timeout_ms) {
         pid_ = -1;  // exited (bad config, port taken): caller inspects output()
         break;
       }
-      up = client.get("/health").status == 200;
+      // /health alone could come from another test's server that got the same port: the
+      // child's own "listening" line naming the port says the answer is ours.
+      up = client.get("/health").status == 200 &&
+           output().find("\"port\":" + std::to_string(port_) + ",") != std::string::npos;
       if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (pid_ > 0 && !up) stop(SIGKILL);
