@@ -251,8 +251,11 @@ async function main() {
     console.error(fs.readFileSync(path.join(server.dir, 'stdout.log'), 'utf8').split('\n').slice(-30).join('\n'));
   } finally {
     await browser.close();
+    // The server saves its face index while it stops: wait for it before removing its files.
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
     server.child.kill('SIGTERM');
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000))]);
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
   }
   process.exit(failed ? 1 : 0);
 }
