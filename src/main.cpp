@@ -7,6 +7,7 @@
 #include "cli/face_commands.h"
 #include "cli/service_factory.h"
 #include "config/config.h"
+#include "face/blas_kernels.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
     std::cout << "faceid " << faceid::kVersion << "\n";
     return 0;
   }
+  faceid::face::use_best_openblas_kernels(argv);  // may re-execute this process
+
   std::vector<std::string> warnings;
   auto config = faceid::config::load_config_from_process(env_file, &warnings);
   if (!config) {

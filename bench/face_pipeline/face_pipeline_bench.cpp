@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "face/blas_kernels.h"
 #include "face/engine_loader.h"
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
@@ -95,6 +96,7 @@ void run_on_one_core(char** argv) {
     execv("/proc/self/exe", argv);
     std::perror("execv");  // fall through: measure anyway
   }
+  faceid::face::use_best_openblas_kernels(argv);  // the service's kernels, for both sides
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(sched_getcpu(), &set);
@@ -180,7 +182,8 @@ int main(int argc, char** argv) {
   std::printf("photo %s (%dx%d), %d iterations, 1 core (OPENBLAS_NUM_THREADS=%s)\n", photo.c_str(),
               image.cols, image.rows, n, std::getenv("OPENBLAS_NUM_THREADS"));
   // Other processes on the machine change every figure: say how busy it was.
-  std::printf("machine load average at start: %s\n", slurp("/proc/loadavg").c_str());
+  std::printf("machine load average at start: %s", slurp("/proc/loadavg").c_str());
+  std::printf("OpenBLAS kernels: %s\n", faceid::face::loaded_openblas_core().c_str());
   std::printf("| %-44s | %8s | %8s | %8s |\n", "stage (ms)", "p50", "p95", "mean");
   std::printf("|%s|----------|----------|----------|\n", std::string(46, '-').c_str());
   row("decode (libjpeg-turbo)", measure(n, [&] { (void)decode_image(bytes, {}); }));

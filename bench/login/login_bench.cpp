@@ -11,10 +11,10 @@
 // one request on a fresh connection (multipart upload, pipeline, 1:N search, store writes,
 // tokens, JSON response), timed from connect to the last byte of the response.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "face/blas_kernels.h"
 #include "face/face_chip.h"
 #include "face/face_embedder.h"
 #include "face/model_files.h"
@@ -184,6 +185,8 @@ int main(int argc, char** argv) {
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
     execv("/proc/self/exe", argv);
   }
+  // The reference gets the kernels the service picks for itself (face/blas_kernels.h).
+  faceid::face::use_best_openblas_kernels(argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string faceid = std::filesystem::absolute(argv[1]).string();
   const std::string models = std::filesystem::absolute(argv[2]).string();
@@ -222,6 +225,8 @@ int main(int argc, char** argv) {
   std::printf("login_bench: server pid %d pinned to core %d, client on core %d, %d rounds\n",
               server, core, client_core, rounds);
   std::printf("load average at start: %s", slurp("/proc/loadavg").c_str());
+  std::printf("OpenBLAS kernels (reference and service): %s\n",
+              faceid::face::loaded_openblas_core().c_str());
 
   const auto started = Clock::now();
   std::string body;
@@ -233,10 +238,11 @@ int main(int argc, char** argv) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  const std::string registered = multipart_post(
-      port, "/api/v1/auth/register",
-      {{"username", "bench_user"}, {"email", "bench@bench.invalid"}, {"password", "Bench-Password-1"}},
-      photo, &body);
+  const std::string registered = multipart_post(port, "/api/v1/auth/register",
+                                                {{"username", "bench_user"},
+                                                 {"email", "bench@bench.invalid"},
+                                                 {"password", "Bench-Password-1"}},
+                                                photo, &body);
   if (registered != "201" && registered != "200") {
     std::fprintf(stderr, "registration failed: %s %s\n", registered.c_str(), body.c_str());
     kill(server, SIGTERM);

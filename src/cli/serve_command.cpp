@@ -24,6 +24,7 @@
 #include "auth/session_service.h"
 #include "cli/commands.h"
 #include "cli/service_factory.h"
+#include "face/blas_kernels.h"
 #include "http/middleware.h"
 #include "http/server.h"
 #include "liveness/challenge_verifier.h"
@@ -231,6 +232,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              {"liveness", config.liveness_enabled},
                              {"liveness_challenge", config.liveness_challenge},
                              {"environment", config.production() ? "production" : "development"},
+                             {"openblas_core", face::loaded_openblas_core()},
                              {"version", std::string(kVersion)}});
   logger->flush();  // supervisors and tests wait for this line to know the port is ours
 
