@@ -4,9 +4,13 @@
 // so the duplicate-face rule holds across replicas.
 #include "store/postgres_store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <optional>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "store/migrations.h"
 #include "store/postgres/pg_pool.h"
@@ -20,6 +24,11 @@ constexpr std::int64_t kMigrationLock = 0x4641434549440001;
 constexpr std::int64_t kEnrolmentLock = 0x4641434549440002;
 // How many index candidates the duplicate check re-checks exactly.
 constexpr int kDuplicateCandidates = 10;
+// Our transactions send their statements back to back; one idle this long lost its client
+// (a connection cut without a FIN), and must not hold the enrolment lock for the hours TCP
+// keepalive takes to notice. Shorter than the default in-doubt patience, so a commit cut off
+// before it reached the server resolves as rolled back in time.
+constexpr int kIdleInTransactionMs = 5000;
 
 Error unavailable() { return make_error("store_unavailable", "The database is unavailable"); }
 
@@ -112,6 +121,16 @@ struct Statement {
 
 const std::vector<Statement>& statements() {
   static const std::vector<Statement> kAll = {
+      // In-doubt commits (see resolve_commit): the transaction's id, taken before COMMIT, and
+      // later what became of it. The 64-bit form carries the epoch, so an id is never
+      // mistaken for one from before a wraparound.
+      {"txid_current", "SELECT txid_current()"},
+      {"txid_status", "SELECT txid_status($1)"},
+      {"user_exists", "SELECT EXISTS(SELECT 1 FROM users WHERE id = $1)"},
+      {"token_exists", "SELECT EXISTS(SELECT 1 FROM refresh_tokens WHERE jti = $1)"},
+      {"template_exists",
+       "SELECT EXISTS(SELECT 1 FROM face_templates WHERE id = $1 AND user_id = $2 AND "
+       "embedding = $3::vector)"},
       {"user_by_id", "SELECT " + kUserColumns + " FROM users WHERE id = $1"},
       // Usernames compare case-insensitively ("Alice" and "alice" are one account).
       {"user_by_username",
@@ -302,6 +321,101 @@ auto run(PgPool& pool, F&& work) -> decltype(work(std::declval<PgConnection&>())
   }
 }
 
+// --- commits whose outcome the connection hid -----------------------------------------------
+
+// When the connection drops while COMMIT is in flight, the server may have committed or not:
+// libpqxx throws in_doubt_error. Answering "unavailable" then could tell a client that nothing
+// happened while its account exists. So every write transaction notes its id
+// (txid_current()) before COMMIT, and an in-doubt commit is resolved on a new connection:
+// first wait until the server no longer reports the id in progress (the old backend may
+// still be finishing), then ask whether the write is there. Where the write left a row only
+// it can have made (an account or token with a fresh random id), that row is the answer; it
+// stays right even in the corner where a crash lost every trace of our transaction and the
+// restarted server handed its id to another one. Elsewhere txid_status() answers.
+// pqxx::robusttransaction (libpqxx 6.4) was the other option: it writes a log row per
+// transaction and leaves an unresolved one to "manual inspection".
+enum class Outcome { kCommitted, kRolledBack, kUnknown };
+
+// Says whether the write of the in-doubt transaction is in the database (nullptr: none).
+using Applied = std::function<bool(pqxx::nontransaction&)>;
+
+// The transaction's state by txid_status(): "committed", "aborted", "in progress", or ""
+// when the server has no record of it (an id past its counter: lost before any of its WAL
+// reached the disk, so it never committed; or one too old to know, not the case seconds on).
+std::string xact_status(pqxx::nontransaction& n, std::int64_t xid) {
+  try {
+    auto r = n.exec_prepared1("txid_status", xid);
+    return r[0].is_null() ? "" : r[0].as<std::string>();
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "22023") return "";  // "transaction ID ... is in the future"
+    throw;
+  }
+}
+
+// Resolves transaction `xid` (see above), retrying while the server is unreachable, for up
+// to `patience`.
+Outcome resolve_commit(PgPool& pool, std::int64_t xid, const Applied& applied,
+                       std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  std::chrono::milliseconds pause{20};
+  for (;;) {
+    if (auto lease = pool.acquire()) {
+      try {
+        pqxx::nontransaction n(*lease->get().conn);
+        std::string status = xact_status(n, xid);
+        if (status != "in progress") {
+          if (applied) return applied(n) ? Outcome::kCommitted : Outcome::kRolledBack;
+          if (status == "committed") return Outcome::kCommitted;
+          if (status == "aborted" || status.empty()) return Outcome::kRolledBack;
+        }
+      } catch (const std::exception&) {
+        lease->discard();  // broken again, or the server is restarting: try anew
+      }
+    }
+    if (std::chrono::steady_clock::now() + pause > deadline) return Outcome::kUnknown;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+  }
+}
+
+// Runs `work(tx)` in one transaction and commits it when it returns a value (an error rolls
+// back). An in-doubt commit is resolved: committed answers work's value, rolled back or
+// unresolvable answers store_unavailable (with nothing of it in the database in the first
+// case).
+template <typename F>
+auto run_write(PgPool& pool, std::chrono::milliseconds patience, F&& work,
+               const Applied& applied = nullptr) -> decltype(work(std::declval<pqxx::work&>())) {
+  using R = decltype(work(std::declval<pqxx::work&>()));
+  std::int64_t xid = 0;
+  std::optional<R> in_doubt;  // work's value, held while the commit is unresolved
+  R result = run(pool, [&](PgConnection& c) -> R {
+    pqxx::work tx(*c.conn);
+    xid = tx.exec_prepared1("txid_current")[0].as<std::int64_t>();
+    R out = work(tx);
+    if (!out) return out;
+    try {
+      tx.commit();
+    } catch (const pqxx::in_doubt_error&) {
+      in_doubt.emplace(std::move(out));
+      throw;  // run() drops the broken connection and answers store_unavailable
+    }
+    return out;
+  });
+  if (!in_doubt) return result;
+  switch (resolve_commit(pool, xid, applied, patience)) {
+    case Outcome::kCommitted:
+      return std::move(*in_doubt);
+    case Outcome::kRolledBack:
+      return R(
+          make_error("store_unavailable", "The database connection was lost; nothing was saved"));
+    case Outcome::kUnknown:
+      break;
+  }
+  return R(make_error("store_unavailable",
+                      "The database connection was lost while saving; whether it was saved "
+                      "could not be confirmed"));
+}
+
 std::string with_connect_timeout(const std::string& url, int seconds) {
   if (url.find("connect_timeout=") != std::string::npos) return url;
   return url + (url.find('?') == std::string::npos ? "?" : "&") +
@@ -363,6 +477,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresOptions
     n.exec("SET hnsw.iterative_scan = relaxed_order");
     n.exec("SET statement_timeout = " + std::to_string(timeout));
     n.exec("SET lock_timeout = " + std::to_string(timeout));
+    n.exec("SET idle_in_transaction_session_timeout = " + std::to_string(kIdleInTransactionMs));
     for (const auto& s : statements()) c.prepare(s.name, s.sql);
   };
   auto pool =
@@ -438,8 +553,7 @@ Result<int> PostgresStore::migrate() {
 // --- accounts -------------------------------------------------------------------------------
 
 Result<User> PostgresStore::create_user(const User& user, const FaceTemplate& first_template) {
-  return run(*pool_, [&](PgConnection& c) -> Result<User> {
-    pqxx::work tx(*c.conn);
+  auto work = [&](pqxx::work& tx) -> Result<User> {
     // Enrolments queue here, across every replica: the duplicate check below and the insert
     // are one step, so the same face registered twice at once yields one account.
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kEnrolmentLock);
@@ -466,9 +580,14 @@ Result<User> PostgresStore::create_user(const User& user, const FaceTemplate& fi
     tx.exec_prepared1("insert_template", user.id, vector_text(first_template.embedding),
                       first_template.model_version, first_template.quality,
                       format_time(first_template.created_at));
-    tx.commit();
     return user;
-  });
+  };
+  // The account and its template commit together, and the id is fresh: the account is there
+  // exactly when the commit happened.
+  auto applied = [&](pqxx::nontransaction& n) {
+    return n.exec_prepared1("user_exists", user.id)[0].as<bool>();
+  };
+  return run_write(*pool_, options_.in_doubt_patience, work, applied);
 }
 
 Result<std::optional<User>> PostgresStore::find_user_by_id(const std::string& id) {
@@ -490,14 +609,16 @@ Result<std::optional<User>> PostgresStore::find_user_by_username(const std::stri
 }
 
 Status PostgresStore::delete_user(const std::string& id) {
-  return run(*pool_, [&](PgConnection& c) -> Status {
-    pqxx::work tx(*c.conn);
+  auto work = [&](pqxx::work& tx) -> Status {
     tx.exec_prepared("delete_attempts_of_user", id);
     auto r = tx.exec_prepared("delete_user", id);
     if (r.affected_rows() == 0) return make_error("not_found", "No such user");
-    tx.commit();
     return {};
-  });
+  };
+  auto applied = [&](pqxx::nontransaction& n) {
+    return !n.exec_prepared1("user_exists", id)[0].as<bool>();
+  };
+  return run_write(*pool_, options_.in_doubt_patience, work, applied);
 }
 
 Status PostgresStore::set_lock(const std::string& id, std::optional<TimePoint> locked_until,
@@ -531,8 +652,7 @@ Result<std::vector<FaceTemplate>> PostgresStore::templates_for_user(const std::s
 }
 
 Result<FaceTemplate> PostgresStore::add_template(const FaceTemplate& tmpl, int max_templates) {
-  return run(*pool_, [&](PgConnection& c) -> Result<FaceTemplate> {
-    pqxx::work tx(*c.conn);
+  auto work = [&](pqxx::work& tx) -> Result<FaceTemplate> {
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kEnrolmentLock);
     auto n = tx.exec_prepared1("count_templates", tmpl.user_id)[0].as<std::int64_t>();
     if (n >= max_templates) {
@@ -546,11 +666,21 @@ Result<FaceTemplate> PostgresStore::add_template(const FaceTemplate& tmpl, int m
     }
     auto row = tx.exec_prepared1("insert_template", tmpl.user_id, vector_text(tmpl.embedding),
                                  tmpl.model_version, tmpl.quality, format_time(tmpl.created_at));
-    tx.commit();
     FaceTemplate out = tmpl;
     out.id = row[0].as<std::int64_t>();
     return out;
-  });
+  };
+  std::int64_t id = 0;
+  auto recorded = [&](pqxx::work& tx) -> Result<FaceTemplate> {
+    auto out = work(tx);
+    if (out) id = out->id;
+    return out;
+  };
+  auto applied = [&](pqxx::nontransaction& n) {
+    return n.exec_prepared1("template_exists", id, tmpl.user_id, vector_text(tmpl.embedding))[0]
+        .as<bool>();
+  };
+  return run_write(*pool_, options_.in_doubt_patience, recorded, applied);
 }
 
 Result<std::vector<FaceMatch>> PostgresStore::search_faces(const Vector128& probe, int k) {
@@ -576,11 +706,10 @@ Result<std::vector<FaceMatch>> PostgresStore::search_faces(const Vector128& prob
 
 Status PostgresStore::record_login_success(const std::string& user_id, const std::string& ip,
                                            const std::string& method, TimePoint now) {
-  return run(*pool_, [&](PgConnection& c) -> Status {
-    pqxx::work tx(*c.conn);
+  // No row of its own to look for: an in-doubt commit is resolved by txid_status alone.
+  return run_write(*pool_, options_.in_doubt_patience, [&](pqxx::work& tx) -> Status {
     tx.exec_prepared("insert_success", user_id, ip, method, format_time(now));
     tx.exec_prepared("touch_last_login", format_time(now), user_id);
-    tx.commit();
     return {};
   });
 }
@@ -694,17 +823,20 @@ Result<std::optional<RefreshTokenRecord>> PostgresStore::find_refresh_token(
 
 Result<bool> PostgresStore::rotate_refresh_token(const std::string& old_jti,
                                                  const RefreshTokenRecord& next, TimePoint now) {
-  return run(*pool_, [&](PgConnection& c) -> Result<bool> {
-    pqxx::work tx(*c.conn);
+  auto work = [&](pqxx::work& tx) -> Result<bool> {
     // The row lock taken by this UPDATE makes a concurrent rotation of the same token (on any
     // replica) wait and then see revoked_at set: exactly one rotation wins.
     auto r = tx.exec_prepared("revoke_for_rotation", format_time(now), next.jti, old_jti);
     if (r.affected_rows() == 0) return false;  // already revoked: a reuse, change nothing
     tx.exec_prepared("insert_token", next.jti, next.user_id, next.family_id, next.token_hash,
                      format_time(next.expires_at), format_time(next.created_at));
-    tx.commit();
     return true;
-  });
+  };
+  // The successor's jti is fresh: it exists exactly when the rotation committed.
+  auto applied = [&](pqxx::nontransaction& n) {
+    return n.exec_prepared1("token_exists", next.jti)[0].as<bool>();
+  };
+  return run_write(*pool_, options_.in_doubt_patience, work, applied);
 }
 
 Status PostgresStore::revoke_token_family(const std::string& family_id, TimePoint now) {

@@ -30,6 +30,10 @@ struct PostgresOptions {
   std::chrono::milliseconds pool_wait{5000};  // longest wait for a free connection
   int connect_timeout_seconds = 3;
   int statement_timeout_ms = 15000;
+  // How long a write whose COMMIT was cut off by a lost connection waits for the server to
+  // say whether it committed (reconnecting while the server restarts) before answering
+  // store_unavailable with the outcome unconfirmed.
+  std::chrono::milliseconds in_doubt_patience{10000};
 };
 
 class PostgresStore final : public Store {

@@ -13,6 +13,7 @@
 #include "liveness/challenge_actions.h"
 #include "liveness/clip_frames.h"
 #include "support/backends.h"
+#include "support/commit_cutting_proxy.h"
 
 namespace faceid::testing {
 namespace {
@@ -235,6 +236,41 @@ TEST(FaultTest, PostgresCrashDuringRegistrationsLosesNothingAndHalfDoesNothing) 
   EXPECT_GT(unavailable, 0);
   EXPECT_EQ(results.back().second, 201) << "no recovery after the restart";
   EXPECT_EQ(probe.get("/ready").status, 200);
+}
+
+TEST(FaultTest, RegistrationWhoseCommitWasCutOffIsAnsweredByWhatTheDatabaseHolds) {
+  // The server reaches PostgreSQL through a proxy that drops the connection at the next
+  // COMMIT: after the server committed it (the account exists: 201) or before (503, nothing).
+  const Backends& backends = Backends::shared();
+  CommitCuttingProxy proxy(backends.pg_port);
+  std::string db = backends.fresh_database_url();
+  std::string via_proxy = db;
+  const std::string port = ":" + std::to_string(backends.pg_port) + "/";
+  via_proxy.replace(via_proxy.find(port), port.size(), ":" + std::to_string(proxy.port()) + "/");
+  ServerProcess server(replica_env(via_proxy + "?sslmode=disable", backends.fresh_redis_url()));
+  ASSERT_TRUE(server.running()) << server.output();
+  HttpClient c(server.base_url());
+  auto users = [&](const std::string& name) {
+    return Backends::query(db,
+                           "SELECT count(*) FROM users u JOIN face_templates t ON "
+                           "t.user_id = u.id WHERE u.username = '" +
+                               name + "'");
+  };
+
+  proxy.arm(CommitCuttingProxy::Cut::kAfterCommit);
+  auto created = register_user(c, "obama", photo("obama_1.jpg"));
+  EXPECT_EQ(proxy.cuts(), 1);
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(users("obama"), "1");
+  EXPECT_EQ(login(c, photo("obama_2.jpg")).status, 200);
+
+  proxy.arm(CommitCuttingProxy::Cut::kBeforeCommit);
+  auto lost = register_user(c, "biden", photo("biden_1.jpg"));
+  EXPECT_EQ(proxy.cuts(), 2);
+  EXPECT_EQ(lost.status, 503) << lost.body;
+  EXPECT_EQ(lost.json()["error"]["code"], "service_unavailable");
+  EXPECT_EQ(users("biden"), "0");
+  EXPECT_EQ(register_user(c, "biden", photo("biden_1.jpg")).status, 201);  // the retry
 }
 
 TEST(FaultTest, RedisCrashFailsLoginsClosedAndTheyRecoverWithoutRestart) {
