@@ -1,6 +1,8 @@
-// bench_seed_users DATA_DIR COUNT: inserts COUNT synthetic accounts (random unit embeddings,
-// one template each, far from any real face) into DATA_DIR/faceid.db, so the login load test
-// searches an index of realistic size. Real faces are registered through the API.
+// bench_seed_users DATA_DIR|DATABASE_URL COUNT: inserts COUNT synthetic accounts (random unit
+// embeddings, one template each, far from any real face) into DATA_DIR/faceid.db or, given a
+// postgresql:// URL, into that database (migrated first), so the login load test searches an
+// index of realistic size. The same seed gives the same accounts in both (bench/replicas.sh).
+// Real faces are registered through the API.
 // With --bulk (bench/search/startup.sh, 1M accounts) the rows go straight into SQLite in
 // large transactions and the index is left to the next start (create_user per account
 // updates the index and commits once per account: hours at 1M).
@@ -11,6 +13,7 @@
 
 #include "auth/password_hasher.h"
 #include "auth/token_service.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 #include "store/time_format.h"
@@ -18,11 +21,25 @@
 int main(int argc, char** argv) {
   const bool bulk = argc == 4 && std::string(argv[3]) == "--bulk";
   if (argc != 3 && !bulk) {
-    std::fprintf(stderr, "usage: %s DATA_DIR COUNT [--bulk]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DATA_DIR|DATABASE_URL COUNT [--bulk]\n", argv[0]);
+    return 2;
+  }
+  const bool postgres = faceid::store::is_postgres_url(argv[1]);
+  if (postgres && bulk) {
+    std::fprintf(stderr, "--bulk is for SQLite only\n");
     return 2;
   }
   const std::string path = std::string(argv[1]) + "/faceid.db";
-  auto store = faceid::store::SqliteStore::open(path);
+  faceid::Result<faceid::store::StorePtr> store = faceid::make_error("", "");
+  if (postgres) {
+    faceid::store::PostgresOptions o;
+    o.url = argv[1];
+    auto opened = faceid::store::PostgresStore::open(o);
+    if (opened) store = faceid::store::StorePtr(std::move(*opened));
+  } else {
+    auto opened = faceid::store::SqliteStore::open(path);
+    if (opened) store = faceid::store::StorePtr(std::move(*opened));
+  }
   if (!store || !(*store)->migrate()) {
     std::fprintf(stderr, "cannot open store\n");
     return 1;

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Face logins over HTTP for bench/replicas.sh: CONNS client threads POST the photo in FACE to
+/api/v1/auth/login for SECS seconds, spreading the requests over the given base URLs in turn
+(request n goes to URL n mod len(URLS): the client is the load balancer). One keep-alive
+connection per thread and URL. Prints one line: logins/s, p50 and p99 in ms, ok, failed.
+
+Usage: replicas_client.py FACE SECS CONNS URL [URL ...]"""
+import http.client
+import itertools
+import sys
+import threading
+import time
+import urllib.parse
+
+face_path, secs, conns, urls = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+with open(face_path, "rb") as f:
+    photo = f.read()
+BOUNDARY = "faceidbenchboundary"
+BODY = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"face_image\"; "
+        f"filename=\"face.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").encode() + photo + \
+    f"\r\n--{BOUNDARY}--\r\n".encode()
+HEADERS = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+targets = [urllib.parse.urlsplit(u) for u in urls]
+ticket = itertools.count()  # next() on a count is atomic under the GIL
+lock = threading.Lock()
+latencies, failed = [], [0]
+
+
+def worker(deadline):
+    clients = [http.client.HTTPConnection(t.hostname, t.port, timeout=30) for t in targets]
+    mine, bad = [], 0
+    while time.monotonic() < deadline:
+        i = next(ticket) % len(clients)
+        start = time.monotonic()
+        try:
+            clients[i].request("POST", "/api/v1/auth/login", BODY, HEADERS)
+            resp = clients[i].getresponse()
+            resp.read()
+            ok = resp.status == 200
+        except (OSError, http.client.HTTPException):
+            clients[i].close()  # reconnects on the next request
+            ok = False
+        if ok:
+            mine.append(time.monotonic() - start)
+        else:
+            bad += 1
+    with lock:
+        latencies.extend(mine)
+        failed[0] += bad
+
+
+start = time.monotonic()
+threads = [threading.Thread(target=worker, args=(start + secs,)) for _ in range(conns)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+elapsed = time.monotonic() - start
+latencies.sort()
+
+
+def pct(p):
+    return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] \
+        if latencies else float("nan")
+
+
+print(f"{len(latencies) / elapsed:.2f} {pct(50):.1f} {pct(99):.1f} {len(latencies)} {failed[0]}")
