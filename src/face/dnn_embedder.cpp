@@ -39,8 +39,9 @@ class GraphBuilder {
     p.set("num_output", c.filters);
     p.set("bias_term", true);
     const int dims[] = {c.filters, c.channels, c.size, c.size};
-    p.blobs.push_back(cv::Mat(4, dims, CV_32F, const_cast<float*>(c.weights.data())).clone());
-    p.blobs.push_back(cv::Mat(1, c.filters, CV_32F, const_cast<float*>(c.bias.data())).clone());
+    // Headers over the shared weights, no copies: OpenCV packs its own copy for its kernels.
+    p.blobs.push_back(cv::Mat(4, dims, CV_32F, const_cast<float*>(c.weights.data())));
+    p.blobs.push_back(cv::Mat(1, c.filters, CV_32F, const_cast<float*>(c.bias.data())));
     const int pad = c.stride == 1 ? c.size / 2 : 0;
     *shape = {c.filters, (shape->size + 2 * pad - c.size) / c.stride + 1};
     return add("Convolution", p, input);
@@ -178,7 +179,9 @@ cv::Mat to_blob(const std::vector<const FaceChip*>& chips) {
 }  // namespace
 
 struct DnnEmbedder::Impl {
-  ResNetWeights weights;  // kept to build independent copies (cv::dnn::Net copies share state)
+  // Shared by every copy, read-only; each copy builds its own net (copies of a cv::dnn::Net
+  // share their state, so they could not run on two threads).
+  std::shared_ptr<const ResNetWeights> weights;
   cv::dnn::Net net;
 };
 
@@ -186,10 +189,15 @@ DnnEmbedder::DnnEmbedder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DnnEmbedder::~DnnEmbedder() = default;
 
 Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create(const ResNetWeights& weights) {
+  return create_shared(std::make_shared<const ResNetWeights>(weights));
+}
+
+Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create_shared(
+    std::shared_ptr<const ResNetWeights> weights) {
   auto impl = std::make_unique<Impl>();
-  impl->weights = weights;
+  impl->weights = std::move(weights);
   try {
-    auto net = build(weights);
+    auto net = build(*impl->weights);
     if (!net) return net.error();
     impl->net = *net;
   } catch (const cv::Exception& e) {
@@ -199,7 +207,7 @@ Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create(const ResNetWeights& we
 }
 
 std::unique_ptr<DnnEmbedder> DnnEmbedder::clone() const {
-  auto copy = create(impl_->weights);
+  auto copy = create_shared(impl_->weights);
   return copy ? std::move(*copy) : nullptr;  // the same weights built once already
 }
 

@@ -27,6 +27,8 @@ class DnnEmbedder {
  private:
   struct Impl;
   explicit DnnEmbedder(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<DnnEmbedder>> create_shared(
+      std::shared_ptr<const ResNetWeights> weights);
   std::vector<Embedding> run(const std::vector<const FaceChip*>& chips);
   std::unique_ptr<Impl> impl_;
 };
