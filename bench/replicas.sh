@@ -94,7 +94,7 @@ echo "rounds: $ROUNDS (ABBA); per turn: sequential (1 connection) and concurrent
 for setup in embedded replicas; do client "$setup" 2 3 >/dev/null; done  # warm-up
 results=$work/results
 : >"$results"
-printf '%-5s %-9s %-10s %9s %8s %8s %6s %6s\n' round setup mode logins/s p50_ms p99_ms ok failed
+printf '%-5s %-9s %-10s %9s %8s %8s %6s %6s %s\n' round setup mode logins/s p50_ms p99_ms ok failed kinds
 for r in $(seq "$ROUNDS"); do
   order="embedded replicas"
   [ $((r % 2)) -eq 0 ] && order="replicas embedded"
@@ -105,11 +105,26 @@ for r in $(seq "$ROUNDS"); do
       line=$(client "$setup" "$c" "$SECS")
       echo "$r $setup $mode $line" >>"$results"
       # shellcheck disable=SC2086
-      printf '%-5s %-9s %-10s %9s %8s %8s %6s %6s\n' "$r" "$setup" "$mode" $line
+      printf '%-5s %-9s %-10s %9s %8s %8s %6s %6s %s\n' "$r" "$setup" "$mode" $line
     done
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Where a login's time goes, server side (means over every login of the run, from /metrics):
+# the whole request, the 1:N search alone.
+for name in embedded replica_a replica_b; do
+  port=$pe
+  [ "$name" = replica_a ] && port=$pa
+  [ "$name" = replica_b ] && port=$pb
+  curl -s "http://127.0.0.1:$port/metrics" | awk -v name="$name" '
+    /^faceid_http_request_duration_seconds_(sum|count)\{method="POST",route="\/api\/v1\/auth\/login"\}/ {
+      if ($1 ~ /_sum/) rs = $2; else rc = $2 }
+    /^faceid_vector_search_duration_seconds_sum/ {ss = $2}
+    /^faceid_vector_search_duration_seconds_count/ {sc = $2}
+    END {printf "server side %-9s logins %5d  mean request %6.1f ms  mean 1:N search %5.2f ms\n",
+         name, rc, 1000 * rs / rc, 1000 * ss / sc}'
+done
 
 # Medians over the rounds, and replicas / embedded.
 python3 - "$results" <<'EOF'

@@ -2,9 +2,11 @@
 """Face logins over HTTP for bench/replicas.sh: CONNS client threads POST the photo in FACE to
 /api/v1/auth/login for SECS seconds, spreading the requests over the given base URLs in turn
 (request n goes to URL n mod len(URLS): the client is the load balancer). One keep-alive
-connection per thread and URL. Prints one line: logins/s, p50 and p99 in ms, ok, failed.
+connection per thread and URL. Prints one line: logins/s, p50 and p99 in ms, ok, failed, and
+what the failures were (status or exception: count, or "-").
 
 Usage: replicas_client.py FACE SECS CONNS URL [URL ...]"""
+import collections
 import http.client
 import itertools
 import sys
@@ -23,12 +25,12 @@ HEADERS = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 targets = [urllib.parse.urlsplit(u) for u in urls]
 ticket = itertools.count()  # next() on a count is atomic under the GIL
 lock = threading.Lock()
-latencies, failed = [], [0]
+latencies, failures = [], collections.Counter()
 
 
 def worker(deadline):
     clients = [http.client.HTTPConnection(t.hostname, t.port, timeout=30) for t in targets]
-    mine, bad = [], 0
+    mine, bad = [], collections.Counter()
     while time.monotonic() < deadline:
         i = next(ticket) % len(clients)
         start = time.monotonic()
@@ -36,17 +38,17 @@ def worker(deadline):
             clients[i].request("POST", "/api/v1/auth/login", BODY, HEADERS)
             resp = clients[i].getresponse()
             resp.read()
-            ok = resp.status == 200
-        except (OSError, http.client.HTTPException):
+            outcome = resp.status
+        except (OSError, http.client.HTTPException) as e:
             clients[i].close()  # reconnects on the next request
-            ok = False
-        if ok:
+            outcome = type(e).__name__
+        if outcome == 200:
             mine.append(time.monotonic() - start)
         else:
-            bad += 1
+            bad[outcome] += 1
     with lock:
         latencies.extend(mine)
-        failed[0] += bad
+        failures.update(bad)
 
 
 start = time.monotonic()
@@ -64,4 +66,6 @@ def pct(p):
         if latencies else float("nan")
 
 
-print(f"{len(latencies) / elapsed:.2f} {pct(50):.1f} {pct(99):.1f} {len(latencies)} {failed[0]}")
+kinds = ",".join(f"{k}:{n}" for k, n in failures.items()) or "-"
+print(f"{len(latencies) / elapsed:.2f} {pct(50):.1f} {pct(99):.1f} {len(latencies)} "
+      f"{sum(failures.values())} {kinds}")
