@@ -19,3 +19,6 @@ bench/load.sh "$BUILD" 1000 4 20
 echo
 echo "== Vector search: bench_search ${SEARCH_N:-1000000}"
 "$BUILD/bench/search/bench_search" "${SEARCH_N:-1000000}"
+echo
+echo "== Face logins over HTTP: two replicas on PostgreSQL + Redis vs embedded: bench/replicas.sh"
+bench/replicas.sh "$BUILD" 1000 4 15 4
