@@ -258,6 +258,19 @@ TEST_F(ClientCameraE2E, WithChallengesOffTheCameraSendsOnePhoto) {
   EXPECT_NE(login.err.find("\"frames\":1"), std::string::npos) << login.err;
 }
 
+TEST_F(ClientCameraE2E, AChallengeThatWouldExpireBeforeTheUploadIsNotRecorded) {
+  // 5 s cannot hold 1.5 s to get ready, the capture and the upload allowance.
+  server_ = std::make_unique<ServerProcess>(Env{{"RATE_LIMIT_ENABLED", "false"},
+                                                {"LIVENESS_CHALLENGE", "required"},
+                                                {"LIVENESS_CHALLENGE_TTL_SECONDS", "5"}});
+  ASSERT_TRUE(server_->running()) << server_->output();
+  auto run = run_camera({"login"}, false, performing);
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto body = nlohmann::json::parse(run.out, nullptr, false);
+  EXPECT_EQ(body["error"]["code"], "challenge_expired") << run.out;
+  EXPECT_EQ(run.err.find("Get ready"), std::string::npos) << "recorded anyway: " << run.err;
+}
+
 // Checked before the server is asked anything: the URL below has no server (that would be 4).
 TEST(ClientCameraE2EOffline, ACameraThatCannotBeOpenedExitsWith3) {
   TempDir home;

@@ -6,6 +6,7 @@
 #include "cli/client/client_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -22,6 +23,8 @@ namespace {
 
 // Refresh this long before the recorded expiry, so a token does not lapse in flight.
 constexpr std::int64_t kExpirySlackSeconds = 30;
+// Time allowed for sending a challenge response before its expiry (the frames are ~1 MB).
+constexpr int kUploadAllowanceMs = 5000;
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -194,9 +197,9 @@ class Client final : public ClientCommand {
     if (with_account) parts.push_back({"email", email_, ""});
     if (!password_.empty()) parts.push_back({"password", password_, ""});
     if (camera_chosen()) {
-      auto refused = add_camera_face(parts);
-      if (!refused) return fail(refused.error());
-      if (*refused) return print(**refused);
+      auto not_issued = add_camera_face(parts);
+      if (!not_issued) return fail(not_issued.error());
+      if (*not_issued) return print(**not_issued);
     } else if (!image_.empty()) {
       auto image = read_image(image_);
       if (!image) return fail(image.error());
@@ -213,8 +216,9 @@ class Client final : public ClientCommand {
   }
 
   // Adds the face from the camera to `parts`: the frames of a challenge response when the
-  // server issues challenges (the web page's way: ask, and take a 404 for "turned off"), else
-  // one photo. Returns the server's answer when it refused to issue a challenge.
+  // server issues challenges (asked for as the web page does), else, when it answers 404
+  // (LIVENESS_CHALLENGE=off), one photo. Returns the server's answer when it refused to
+  // issue a challenge for another reason (rate limit, server error).
   Result<std::optional<Reply>> add_camera_face(std::vector<Part>& parts) {
     Camera camera(camera_.empty() ? "0" : camera_);
     // A missing camera fails before a challenge is spent.
@@ -226,6 +230,7 @@ class Client final : public ClientCommand {
     if (issued->status == 404) {  // LIVENESS_CHALLENGE=off: a single photo is what it takes
       prompts.photo();
       wait_for_enter(prompts);
+      prompts.get_ready();
       auto photo = camera.take_photo();
       if (!photo) return photo.error();
       prompts.captured(1);
@@ -236,9 +241,28 @@ class Client final : public ClientCommand {
     auto actions = ch.value("actions", std::vector<std::string>{});
     int min_frames = ch.value("min_frames", 1);
     int max_frames = ch.value("max_frames", 40);
-    prompts.challenge(actions, ch.value("expires_in", 0), min_frames, max_frames,
+    const int expires_in = ch.value("expires_in", 0);
+    const auto issued_at = std::chrono::steady_clock::now();
+    prompts.challenge(actions, expires_in, min_frames, max_frames,
                       challenge_capture_ms(actions.size()));
     wait_for_enter(prompts);
+    // Recording for a challenge that will have expired by the upload would only waste the
+    // person's effort: say so now.
+    const auto needed = std::chrono::milliseconds(kGetReadyMs + kUploadAllowanceMs +
+                                                  challenge_capture_ms(actions.size()));
+    if (expires_in > 0 &&
+        std::chrono::steady_clock::now() - issued_at + needed > std::chrono::seconds(expires_in)) {
+      const auto budget = std::chrono::seconds(expires_in) - needed;
+      return make_error(
+          "challenge_expired",
+          "the challenge (" + std::to_string(expires_in) +
+              " s) would expire before a recording started now reached the server; run the "
+              "command again and press Enter within " +
+              std::to_string(std::max<long>(
+                  0, std::chrono::duration_cast<std::chrono::seconds>(budget).count())) +
+              " s");
+    }
+    prompts.get_ready();
     auto frames = camera.record_challenge(actions, min_frames, max_frames,
                                           [&](const std::string& s) { prompts.step(s); });
     if (!frames) return frames.error();
@@ -256,7 +280,6 @@ class Client final : public ClientCommand {
     prompts.waiting_for_enter();
     std::string line;
     std::getline(std::cin, line);
-    prompts.get_ready();
   }
 
   Result<SavedTokens> saved() {
