@@ -237,7 +237,7 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   step("ResNet embedder (dlib .dat, run by cv::dnn)", t);
 
   t = std::chrono::steady_clock::now();
-  auto aligner = FaceAligner::load(files.shape_predictor);
+  auto aligner = FaceAligner::load(files.shape_predictor, files.shape_predictor_cache);
   if (!aligner) return aligner.error();
   step("68-point shape predictor", t);
 
