@@ -237,16 +237,18 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   step("ResNet embedder (dlib .dat, run by cv::dnn)", t);
 
   t = std::chrono::steady_clock::now();
-  auto aligner = FaceAligner::load(files.shape_predictor);
+  auto aligner = FaceAligner::load(files.shape_predictor, files.shape_predictor_cache);
   if (!aligner) return aligner.error();
   step("68-point shape predictor", t);
 
   t = std::chrono::steady_clock::now();
-  auto detector = make_face_detector(options.detector, files.rfb_detector);
+  auto detector =
+      make_face_detector(options.detector, files.rfb_detector, files.hog_detector_cache);
   if (!detector) return detector.error();
   step(options.detector == "hog" ? "HOG detector" : "RFB-320 detector (onnx)", t);
 
-  auto fallback = make_face_detector(options.detector == "hog" ? "cnn" : "hog", files.rfb_detector);
+  auto fallback = make_face_detector(options.detector == "hog" ? "cnn" : "hog", files.rfb_detector,
+                                     files.hog_detector_cache);
   if (!fallback) return fallback.error();
 
   FaceDetectorPtr liveness_detector;

@@ -98,8 +98,9 @@ struct FaceAligner::Impl {
 FaceAligner::FaceAligner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FaceAligner::~FaceAligner() = default;
 
-Result<std::unique_ptr<FaceAligner>> FaceAligner::load(const std::string& predictor_path) {
-  auto predictor = PackedShapePredictor::load(predictor_path);
+Result<std::unique_ptr<FaceAligner>> FaceAligner::load(const std::string& predictor_path,
+                                                       const std::string& cache_path) {
+  auto predictor = PackedShapePredictor::load_cached(predictor_path, cache_path);
   if (!predictor) return predictor.error();
   return std::unique_ptr<FaceAligner>(
       new FaceAligner(std::make_unique<Impl>(Impl{std::move(*predictor)})));
