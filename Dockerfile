@@ -28,7 +28,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF 
  && mkdir -p /out/docs-assets /out/models \
  && scripts/runtime-packages.sh build/src/faceid > /out/runtime-packages.txt \
  && cp -r models/face-api models/faceplugin models/cache /out/models/ \
- && cp /usr/share/dlib/shape_predictor_68_face_landmarks.dat /out/models/ \
+ && cp -p /usr/share/dlib/shape_predictor_68_face_landmarks.dat /out/models/ \
  && cd node_modules/swagger-ui-dist \
  && cp swagger-ui-bundle.js swagger-ui.css favicon-32x32.png favicon-16x16.png LICENSE NOTICE \
       /out/docs-assets/

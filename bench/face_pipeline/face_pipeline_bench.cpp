@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "face/blas_kernels.h"
+#include "face/dnn_embedder.h"
 #include "face/engine_loader.h"
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
   auto embedder = FaceEmbedder::load(files.resnet_dat);
   auto liveness = make_minifasnet_scorer(files.liveness, {1.5, false});
   if (!detector || !aligner || !embedder || !liveness) return 1;
+  auto dnn_embedder = DnnEmbedder::create((*embedder)->weights());  // what the engine runs
+  if (!dnn_embedder) return 1;
   const cv::Mat image = decode_image(bytes, {})->bgr;
   const auto faces = (*detector)->detect(image, {false});
   if (faces.empty()) {
@@ -195,7 +198,10 @@ int main(int argc, char** argv) {
         (void)assess_quality(chip, landmarks, image.size(), box.width, QualityThresholds{});
       }));
   row("liveness (MiniFASNet, cv::dnn)", measure(n, [&] { (void)(*liveness)->score(image, box); }));
-  row("embedding (dlib ResNet, OpenBLAS)", measure(n, [&] { (void)(*embedder)->embed(chip); }));
+  row("embedding (dlib ResNet run by dlib, OpenBLAS)",
+      measure(n, [&] { (void)(*embedder)->embed(chip); }));
+  row("embedding (same ResNet run by cv::dnn: engine)",
+      measure(n, [&] { (void)(*dnn_embedder)->embed(chip); }));
   row("stages above back to back (no engine)", measure(n, [&] {
         const auto decoded = decode_image(bytes, {});
         const auto found = (*detector)->detect(decoded->bgr, {false});
@@ -203,7 +209,7 @@ int main(int argc, char** argv) {
         const auto c = (*aligner)->chip(decoded->bgr, lm);
         (void)assess_quality(c, lm, decoded->bgr.size(), found[0].box.width, QualityThresholds{});
         (void)(*liveness)->score(decoded->bgr, found[0].box);
-        (void)(*embedder)->embed(c);
+        (void)(*dnn_embedder)->embed(c);
       }));
   row("whole login pipeline (analyze_single+liveness)", pipeline);
   row("whole pipeline without liveness", pipeline_no_liveness);

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "face/decode_gate.h"
+#include "face/face_embedder.h"
 #include "face/face_finder.h"
 #include "face/image_decoder.h"
 #include "face/library_threads.h"
@@ -232,12 +233,14 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   const ModelFiles files = locate_model_files(options.models_dir);
 
   t = std::chrono::steady_clock::now();
-  auto embedder = FaceEmbedder::load(files.resnet_dat);
+  auto dlib_embedder = FaceEmbedder::load(files.resnet_dat);
+  if (!dlib_embedder) return dlib_embedder.error();
+  auto embedder = DnnEmbedder::create((*dlib_embedder)->weights());
   if (!embedder) return embedder.error();
-  step("ResNet embedder (dlib .dat)", t);
+  step("ResNet embedder (dlib .dat, run by cv::dnn)", t);
 
   t = std::chrono::steady_clock::now();
-  auto aligner = FaceAligner::load(files.shape_predictor);
+  auto aligner = FaceAligner::load(files.shape_predictor, files.shape_predictor_cache);
   if (!aligner) return aligner.error();
   step("68-point shape predictor", t);
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "face/dnn_embedder.h"
 #include "face/engine_loader.h"
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
-#include "face/face_embedder.h"
 #include "face/face_engine.h"
 #include "face/liveness_scorer.h"
 #include "face/worker_pool.h"
@@ -21,7 +21,7 @@ namespace faceid::face {
 // One worker's networks.
 struct EngineWorker {
   FaceDetectorPtr detector;
-  std::unique_ptr<FaceEmbedder> embedder;
+  std::unique_ptr<DnnEmbedder> embedder;
   LivenessScorerPtr liveness;
   // With the HOG detector: an RFB-320 net that supplies the boxes the liveness crop was
   // calibrated on (null when the detector already is RFB-320).

@@ -43,7 +43,9 @@ double eye_roll_deg(const Landmarks& landmarks);
 
 class FaceAligner {
  public:
-  static Result<std::unique_ptr<FaceAligner>> load(const std::string& predictor_path);
+  // cache_path: where the predictor's packed copy is kept ("" for none).
+  static Result<std::unique_ptr<FaceAligner>> load(const std::string& predictor_path,
+                                                   const std::string& cache_path = "");
   ~FaceAligner();
 
   // One predictor pass from a detector box.

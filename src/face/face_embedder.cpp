@@ -52,6 +52,7 @@ struct ConRef {
   long filters;
   long rows;
   long cols;
+  long stride;
 };
 
 // The network's learnable layers in input-to-output order. dlib's visitors walk from the
@@ -72,7 +73,7 @@ NetLayers collect_layers(anet_type& net) {
                            l.num_filters();
                            l.stride_y();
                          }) {
-      layers.cons.push_back({&l.get_layer_params(), l.num_filters(), l.nr(), l.nc()});
+      layers.cons.push_back({&l.get_layer_params(), l.num_filters(), l.nr(), l.nc(), l.stride_y()});
     } else if constexpr (requires { l.get_num_outputs(); }) {
       layers.fc = &l.get_layer_params();
     }
@@ -193,6 +194,36 @@ std::vector<Embedding> FaceEmbedder::embed_batch(const std::vector<FaceChip>& ch
     for (int i = 0; i < kEmbeddingDim; ++i) e[i] = d(i);
     out.push_back(e);
   }
+  return out;
+}
+
+ResNetWeights FaceEmbedder::weights() const {
+  anet_type net = impl_->net;  // the visitor needs a mutable network
+  NetLayers layers = collect_layers(net);
+  ResNetWeights out;
+  for (size_t c = 0; c < layers.cons.size(); ++c) {
+    const ConRef& con = layers.cons[c];
+    const long k = con.rows;
+    const long per_filter = (static_cast<long>(con.params->size()) - con.filters) / con.filters;
+    ResNetConv conv;
+    conv.filters = static_cast<int>(con.filters);
+    conv.channels = static_cast<int>(per_filter / (k * k));
+    conv.size = static_cast<int>(k);
+    conv.stride = static_cast<int>(con.stride);
+    const float* p = con.params->host();
+    const float* gamma = layers.affines[c]->get_gamma().host();
+    const float* beta = layers.affines[c]->get_beta().host();
+    conv.weights.resize(con.filters * per_filter);
+    conv.bias.resize(con.filters);
+    for (long f = 0; f < con.filters; ++f) {
+      for (long i = 0; i < per_filter; ++i) {
+        conv.weights[f * per_filter + i] = p[f * per_filter + i] * gamma[f];
+      }
+      conv.bias[f] = p[con.filters * per_filter + f] * gamma[f] + beta[f];
+    }
+    out.convs.push_back(std::move(conv));
+  }
+  out.fc.assign(layers.fc->host(), layers.fc->host() + layers.fc->size());
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "face/face_chip.h"
 #include "face/face_engine.h"
+#include "face/resnet_weights.h"
 
 namespace faceid::face {
 
@@ -23,6 +24,8 @@ class FaceEmbedder {
   std::unique_ptr<FaceEmbedder> clone() const;
   Embedding embed(const FaceChip& chip);
   std::vector<Embedding> embed_batch(const std::vector<FaceChip>& chips);
+  // The parameters, affines folded into the convolutions (for DnnEmbedder).
+  ResNetWeights weights() const;
 
  private:
   struct Impl;

@@ -10,11 +10,12 @@
 namespace faceid::face {
 
 struct ModelFiles {
-  std::string tfjs_manifest;    // face-api face_recognition_model-weights_manifest.json
-  std::string resnet_dat;       // cached dlib serialization of the converted ResNet
-  std::string rfb_detector;     // fr_detect.onnx
-  std::string liveness;         // fr_liveness.onnx
-  std::string shape_predictor;  // dlib 68-point predictor (Debian libdlib-data)
+  std::string tfjs_manifest;          // face-api face_recognition_model-weights_manifest.json
+  std::string resnet_dat;             // cached dlib serialization of the converted ResNet
+  std::string rfb_detector;           // fr_detect.onnx
+  std::string liveness;               // fr_liveness.onnx
+  std::string shape_predictor;        // dlib 68-point predictor (Debian libdlib-data)
+  std::string shape_predictor_cache;  // its packed copy (PackedShapePredictor::load_cached)
 };
 
 // Resolves each file, accepting both models_dir/<pkg>/model/<file> (npm layout) and

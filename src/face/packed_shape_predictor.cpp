@@ -4,15 +4,95 @@
 #include "face/packed_shape_predictor.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace faceid::face {
 namespace {
 
 constexpr size_t kHugePage = 2 << 20;
+constexpr char kCacheMagic[8] = {'F', 'I', 'D', 'S', 'P', 'v', '1', 0};
+
+// 64-bit multiply-xor hash over the cache's bytes, fed in any chunking.
+class Hash64 {
+ public:
+  void add(const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    size_t i = 0;
+    if (filled_ == 0) {  // whole words at once: the same value as byte by byte
+      for (; i + 8 <= n; i += 8) {
+        std::memcpy(&word_, p + i, 8);
+        mix();
+      }
+    }
+    for (; i < n; ++i) {
+      word_ |= static_cast<std::uint64_t>(p[i]) << (8 * filled_);
+      if (++filled_ == 8) mix();
+    }
+  }
+  std::uint64_t value() {
+    if (filled_ != 0) mix();
+    return h_ ^ (h_ >> 31);
+  }
+
+ private:
+  void mix() {
+    h_ = (h_ ^ word_) * 0x9E3779B97F4A7C15ull;
+    h_ ^= h_ >> 29;
+    word_ = 0;
+    filled_ = 0;
+  }
+  std::uint64_t h_ = 0x84222325CBF29CE4ull, word_ = 0;
+  int filled_ = 0;
+};
+
+class CacheWriter {
+ public:
+  explicit CacheWriter(std::ostream& out) : out_(out) {}
+  void put(const void* data, size_t n) {
+    hash_.add(data, n);
+    out_.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+  }
+  template <typename T>
+  void put(const T& v) {
+    put(&v, sizeof(T));
+  }
+  void finish() { put(hash_.value()); }
+
+ private:
+  std::ostream& out_;
+  Hash64 hash_;
+};
+
+class CacheReader {
+ public:
+  explicit CacheReader(std::istream& in) : in_(in) {}
+  bool get(void* data, size_t n) {
+    if (!in_.read(static_cast<char*>(data), static_cast<std::streamsize>(n))) return false;
+    hash_.add(data, n);
+    return true;
+  }
+  template <typename T>
+  bool get(T* v) {
+    return get(v, sizeof(T));
+  }
+  bool checksum_matches() {
+    const std::uint64_t expected = hash_.value();
+    std::uint64_t stored = 0;
+    return in_.read(reinterpret_cast<char*>(&stored), sizeof(stored)) && stored == expected &&
+           in_.peek() == std::char_traits<char>::eof();
+  }
+
+ private:
+  std::istream& in_;
+  Hash64 hash_;
+};
 
 Error bad_model(const std::string& path, const std::string& why) {
   return make_error("models_unavailable", "cannot load " + path + ": " + why);
@@ -21,6 +101,109 @@ Error bad_model(const std::string& path, const std::string& why) {
 }  // namespace
 
 void PackedShapePredictor::FreeDeleter::operator()(float* p) const { std::free(p); }
+
+Result<PackedShapePredictor> PackedShapePredictor::load_cached(const std::string& dat_path,
+                                                               const std::string& cache_path) {
+  std::optional<SourceStamp> stamp;
+  struct stat st {};
+  if (!cache_path.empty() && ::stat(dat_path.c_str(), &st) == 0) {
+    stamp =
+        SourceStamp{static_cast<std::uint64_t>(st.st_size),
+                    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+    if (auto cached = read_cache(cache_path, *stamp); cached.ok()) return cached;
+  }
+  auto p = load(dat_path);
+  if (p.ok() && stamp) (void)p->write_cache(cache_path, *stamp);
+  return p;
+}
+
+Status PackedShapePredictor::write_cache(const std::string& path, const SourceStamp& from) const {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  // Several processes may start at once: each writes its own file, the rename is atomic.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    CacheWriter w(out);
+    w.put(kCacheMagic);
+    w.put(from);
+    for (std::uint64_t v : {levels_, trees_, splits_per_tree_, leaves_per_tree_, dims_}) w.put(v);
+    w.put(&initial_shape_(0), dims_ * sizeof(float));
+    for (size_t level = 0; level < levels_; ++level) {
+      const std::uint64_t features = anchor_idx_[level].size();
+      w.put(features);
+      for (unsigned long a : anchor_idx_[level]) w.put(static_cast<std::uint64_t>(a));
+      for (const auto& d : deltas_[level]) {
+        w.put(d.x());
+        w.put(d.y());
+      }
+    }
+    w.put(splits_.data(), splits_.size() * sizeof(Split));
+    w.put(leaves_.get(), levels_ * trees_ * leaves_per_tree_ * dims_ * sizeof(float));
+    w.finish();
+    if (!out.flush()) {
+      std::filesystem::remove(tmp, ec);
+      return make_error("models_unavailable", "cannot write " + tmp);
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::filesystem::remove(tmp, ec);
+    return make_error("models_unavailable", "cannot rename " + tmp);
+  }
+  return Status::Ok();
+}
+
+Result<PackedShapePredictor> PackedShapePredictor::read_cache(const std::string& path,
+                                                              const SourceStamp& from) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("models_unavailable", "no packed shape predictor");
+  CacheReader r(in);
+  char magic[sizeof(kCacheMagic)];
+  SourceStamp stamp;
+  std::uint64_t sizes[5];
+  if (!r.get(&magic) || std::memcmp(magic, kCacheMagic, sizeof(magic)) != 0 || !r.get(&stamp) ||
+      stamp.size != from.size || stamp.mtime_ns != from.mtime_ns || !r.get(&sizes)) {
+    return bad_model(path, "stale or foreign packed shape predictor");
+  }
+  PackedShapePredictor p;
+  p.levels_ = sizes[0], p.trees_ = sizes[1], p.splits_per_tree_ = sizes[2];
+  p.leaves_per_tree_ = sizes[3], p.dims_ = sizes[4];
+  // The limits of load(): a damaged header must not ask for absurd allocations.
+  if (p.levels_ == 0 || p.levels_ > 100 || p.trees_ == 0 || p.trees_ > 10000 ||
+      p.leaves_per_tree_ != p.splits_per_tree_ + 1 || p.leaves_per_tree_ > 4096 || p.dims_ == 0 ||
+      p.dims_ > 1000) {
+    return bad_model(path, "implausible packed shape predictor");
+  }
+  p.initial_shape_.set_size(static_cast<long>(p.dims_));
+  if (!r.get(&p.initial_shape_(0), p.dims_ * sizeof(float))) return bad_model(path, "truncated");
+  p.anchor_idx_.resize(p.levels_);
+  p.deltas_.resize(p.levels_);
+  for (size_t level = 0; level < p.levels_; ++level) {
+    std::uint64_t features = 0;
+    if (!r.get(&features) || features > 100000) return bad_model(path, "truncated");
+    p.anchor_idx_[level].resize(features);
+    p.deltas_[level].resize(features);
+    for (auto& a : p.anchor_idx_[level]) {
+      std::uint64_t v = 0;
+      if (!r.get(&v)) return bad_model(path, "truncated");
+      a = v;
+    }
+    for (auto& d : p.deltas_[level]) {
+      float x = 0, y = 0;
+      if (!r.get(&x) || !r.get(&y)) return bad_model(path, "truncated");
+      d = dlib::vector<float, 2>(x, y);
+    }
+  }
+  if (auto s = p.allocate_leaves(path); !s) return s.error();
+  if (!r.get(p.splits_.data(), p.splits_.size() * sizeof(Split)) ||
+      !r.get(p.leaves_.get(),
+             p.levels_ * p.trees_ * p.leaves_per_tree_ * p.dims_ * sizeof(float)) ||
+      !r.checksum_matches()) {
+    return bad_model(path, "damaged packed shape predictor");
+  }
+  if (auto s = p.validate(path); !s) return s.error();
+  return p;
+}
 
 Result<PackedShapePredictor> PackedShapePredictor::load(const std::string& dat_path) {
   std::ifstream in(dat_path, std::ios::binary);
@@ -94,6 +277,10 @@ Status PackedShapePredictor::allocate(const dlib::impl::regression_tree& first,
   if (leaves_per_tree_ != splits_per_tree_ + 1 || leaves_per_tree_ > 4096) {
     return bad_model(path, "tree not full");
   }
+  return allocate_leaves(path);
+}
+
+Status PackedShapePredictor::allocate_leaves(const std::string& path) {
   const size_t floats = levels_ * trees_ * leaves_per_tree_ * dims_;
   const size_t bytes = (floats * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
   void* block = nullptr;

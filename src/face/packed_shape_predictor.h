@@ -12,6 +12,7 @@
 #include <dlib/opencv/cv_image.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ namespace faceid::face {
 class PackedShapePredictor {
  public:
   static Result<PackedShapePredictor> load(const std::string& dat_path);
+  // The same from a packed copy at cache_path (flat arrays: ~0.05 s instead of dlib's ~0.7 s
+  // of decoding per start) when it was made from this dat (same size and modification time)
+  // and its checksum holds; otherwise loads dat_path and writes the copy, best effort (a
+  // read-only models folder only costs the slower load).
+  static Result<PackedShapePredictor> load_cached(const std::string& dat_path,
+                                                  const std::string& cache_path);
 
   dlib::full_object_detection operator()(const dlib::cv_image<dlib::bgr_pixel>& image,
                                          const dlib::rectangle& rect) const;
@@ -39,6 +46,13 @@ class PackedShapePredictor {
     void operator()(float* p) const;
   };
 
+  struct SourceStamp {
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+  };
+  static Result<PackedShapePredictor> read_cache(const std::string& path, const SourceStamp& from);
+  Status write_cache(const std::string& path, const SourceStamp& from) const;
+  Status allocate_leaves(const std::string& path);
   Status validate(const std::string& path) const;
   Status allocate(const dlib::impl::regression_tree& first, const std::string& path);
   Status pack(size_t level, size_t tree_index, const dlib::impl::regression_tree& tree,

@@ -3,8 +3,10 @@
 
 #include <dlib/image_processing.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "face/face_aligner.h"
 #include "face/face_detector.h"
@@ -15,10 +17,66 @@
 namespace faceid::face {
 namespace {
 
+class TempCache {
+ public:
+  TempCache() {
+    char tmpl[] = "/tmp/faceid-packed-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  ~TempCache() { std::filesystem::remove_all(dir_); }
+  std::string file() const { return dir_ + "/cache/predictor.packed"; }
+
+ private:
+  std::string dir_;
+};
+
+// Landmarks of `predictor` equal dlib's own on every face of the test photos.
+void expect_dlibs_landmarks(const PackedShapePredictor& predictor, int* faces_out);
+
 TEST(PackedShapePredictorTest, GivesExactlyDlibsLandmarksOnEveryTestFace) {
   const ModelFiles files = locate_model_files(FACEID_MODELS_DIR);
   auto packed = PackedShapePredictor::load(files.shape_predictor);
   ASSERT_TRUE(packed.ok()) << packed.error().message;
+  int faces = 0;
+  expect_dlibs_landmarks(*packed, &faces);
+}
+
+// The packed copy, written on the first load and read on the second, is the same predictor;
+// a damaged or foreign copy is ignored and rewritten, never trusted.
+TEST(PackedShapePredictorTest, ThePackedCopyIsTheSamePredictorAndADamagedOneIsReplaced) {
+  const ModelFiles files = locate_model_files(FACEID_MODELS_DIR);
+  TempCache cache;
+  auto first = PackedShapePredictor::load_cached(files.shape_predictor, cache.file());
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(std::filesystem::exists(cache.file()));
+  const auto size = std::filesystem::file_size(cache.file());
+  auto second = PackedShapePredictor::load_cached(files.shape_predictor, cache.file());
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  int faces = 0;
+  expect_dlibs_landmarks(*second, &faces);
+  EXPECT_GT(faces, 10);
+
+  // One flipped byte deep in the leaves: refused by the checksum, rebuilt from the .dat.
+  {
+    std::fstream f(cache.file(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.put('\x5a');
+  }
+  const auto damaged_time = std::filesystem::last_write_time(cache.file());
+  auto third = PackedShapePredictor::load_cached(files.shape_predictor, cache.file());
+  ASSERT_TRUE(third.ok()) << third.error().message;
+  EXPECT_NE(std::filesystem::last_write_time(cache.file()), damaged_time);  // rewritten
+
+  // Truncated: the same.
+  std::filesystem::resize_file(cache.file(), size - 100);
+  auto fourth = PackedShapePredictor::load_cached(files.shape_predictor, cache.file());
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_EQ(std::filesystem::file_size(cache.file()), size);
+}
+
+void expect_dlibs_landmarks(const PackedShapePredictor& predictor, int* faces_out) {
+  const ModelFiles files = locate_model_files(FACEID_MODELS_DIR);
+  const PackedShapePredictor* packed = &predictor;
   EXPECT_EQ(packed->num_parts(), 68u);
   dlib::shape_predictor reference;
   dlib::deserialize(files.shape_predictor) >> reference;
@@ -47,6 +105,7 @@ TEST(PackedShapePredictorTest, GivesExactlyDlibsLandmarksOnEveryTestFace) {
     }
   }
   EXPECT_GE(faces, 30);
+  *faces_out = faces;
 }
 
 TEST(PackedShapePredictorTest, MissingOrCorruptFileIsAnError) {

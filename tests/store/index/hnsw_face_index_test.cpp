@@ -435,6 +435,30 @@ TEST(HnswFaceIndex, SavedIndexIsRefusedWhenItCoversOtherTemplates) {
   EXPECT_EQ(loaded.error().code, "index_stale");
 }
 
+// The manifest is read as a stream and trusted only when its trailing checksum matches:
+// a changed user name (which parses fine) and a changed checksum are both refused.
+TEST(HnswFaceIndex, ADamagedManifestIsRefusedEvenWhereItStillParses) {
+  TempDir dir;
+  PersistedFixture fx(dir.str());
+  ASSERT_TRUE(fx.built->save().ok());
+  fx.built.reset();
+  const std::string manifest = dir.file("manifest.bin");
+  const auto size = static_cast<std::streamoff>(std::filesystem::file_size(manifest));
+  // 8 magic bytes, ten 8-byte header fields, the user count, then "user0" after its length.
+  for (std::streamoff at : {std::streamoff{8 + 10 * 8 + 8 + 4 + 1}, size - 3, size / 2}) {
+    flip_byte(manifest, at);
+    auto damaged = HnswFaceIndex::load(fx.options, fx.covers);
+    ASSERT_FALSE(damaged.ok()) << "byte " << at;
+    EXPECT_EQ(damaged.error().code, "index_damaged") << "byte " << at;
+    flip_byte(manifest, at);  // repaired
+    ASSERT_TRUE(HnswFaceIndex::load(fx.options, fx.covers).ok()) << "byte " << at;
+  }
+  std::filesystem::resize_file(manifest, size - 1);
+  auto short_file = HnswFaceIndex::load(fx.options, fx.covers);
+  ASSERT_FALSE(short_file.ok());
+  EXPECT_EQ(short_file.error().code, "index_damaged");
+}
+
 TEST(HnswFaceIndex, DamagedOrMissingFilesAreRefused) {
   TempDir dir;
   PersistedFixture fx(dir.str());
