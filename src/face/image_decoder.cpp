@@ -405,17 +405,21 @@ Result<cv::Mat> decode_png(std::string_view bytes, const DecodeLimits& limits, c
 
 // ---- WebP ---------------------------------------------------------------------------------
 
-// The largest size with the image's aspect ratio that fits max_pixels.
+// The largest size with the image's aspect ratio that fits max_pixels. A very thin image
+// keeps a side of one pixel and has its long side trimmed to fit.
 cv::Size fit_cap(int width, int height, long long max_pixels) {
   const double f =
       std::sqrt(static_cast<double>(max_pixels) / (static_cast<double>(width) * height));
-  int w = std::max(1, static_cast<int>(width * f));
-  int h = std::max(1, static_cast<int>(height * f));
-  while (static_cast<long long>(w) * h > max_pixels && (w > 1 || h > 1)) {
-    w = std::max(1, w - 1);
-    h = std::max(1, static_cast<int>(static_cast<long long>(height) * w / width));
+  long long w = std::clamp(static_cast<long long>(width * f), 1LL, static_cast<long long>(width));
+  long long h = std::clamp(static_cast<long long>(height * f), 1LL, static_cast<long long>(height));
+  if (w * h > max_pixels) {
+    if (w >= h) {
+      w = max_pixels / h;
+    } else {
+      h = max_pixels / w;
+    }
   }
-  return {w, h};
+  return {static_cast<int>(w), static_cast<int>(h)};
 }
 
 struct WebPConfig {

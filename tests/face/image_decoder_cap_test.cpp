@@ -317,6 +317,30 @@ TEST(ImageDecoderCapTest, InterlacedPngOverTheCapIsDecodedWholeOnlyWithinTheBudg
   EXPECT_EQ(refused.error().code, "image_too_large");
 }
 
+// Found by the fuzzer: a WebP header claiming a one-pixel-wide image sent the scaled size's
+// search into an endless loop.
+TEST(ImageDecoderCapTest, FuzzedThinWebpHeaderUnderATinyCapEnds) {
+  const unsigned char kInput[] = {0x52, 0x49, 0x46, 0x46, 0x89, 0x46, 0x52, 0x49, 0x57, 0x45, 0x42,
+                                  0x50, 0x2f, 0x00, 0x00, 0x2e, 0x15, 0x00, 0x00, 0x00, 0x00};
+  auto r = decode_image(std::string_view(reinterpret_cast<const char*>(kInput), sizeof(kInput)),
+                        capped(4096));
+  if (r.ok()) EXPECT_LE(r->bgr.total(), 4096u);
+}
+
+TEST(ImageDecoderCapTest, ThinImagesOverTheCapKeepOnePixelAndFitTheirLongSide) {
+  for (const cv::Size size : {cv::Size(16000, 1), cv::Size(1, 16000), cv::Size(12000, 3)}) {
+    cv::Mat thin(size, CV_8UC3, cv::Scalar(30, 60, 90));
+    for (const std::string ext : {".webp", ".png"}) {
+      SCOPED_TRACE(ext + " " + std::to_string(size.width) + "x" + std::to_string(size.height));
+      auto r = decode_image(encode(thin, ext, {cv::IMWRITE_WEBP_QUALITY, 90}), capped(4096));
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      EXPECT_LE(r->bgr.total(), 4096u);
+      EXPECT_GE(std::min(r->bgr.cols, r->bgr.rows), 1);
+      EXPECT_EQ(r->original_size, size);
+    }
+  }
+}
+
 TEST(ImageDecoderCapTest, DecodesOverTheCapNeverHoldTheFullResolutionImage) {
   // 4000x3000 is 34 MB as BGR; capped to 1 MP, a decode should need a few MB.
   const cv::Mat canvas = big_canvas(4000, 3000);
