@@ -245,11 +245,13 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   step("68-point shape predictor", t);
 
   t = std::chrono::steady_clock::now();
-  auto detector = make_face_detector(options.detector, files.rfb_detector);
+  auto detector =
+      make_face_detector(options.detector, files.rfb_detector, files.hog_detector_cache);
   if (!detector) return detector.error();
   step(options.detector == "hog" ? "HOG detector" : "RFB-320 detector (onnx)", t);
 
-  auto fallback = make_face_detector(options.detector == "hog" ? "cnn" : "hog", files.rfb_detector);
+  auto fallback = make_face_detector(options.detector == "hog" ? "cnn" : "hog", files.rfb_detector,
+                                     files.hog_detector_cache);
   if (!fallback) return fallback.error();
 
   FaceDetectorPtr liveness_detector;

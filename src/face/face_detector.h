@@ -40,8 +40,10 @@ class FaceDetector {
 
 using FaceDetectorPtr = std::unique_ptr<FaceDetector>;
 
-// kind: "cnn" (needs models_dir/.../fr_detect.onnx) or "hog".
-Result<FaceDetectorPtr> make_face_detector(const std::string& kind, const std::string& onnx_path);
+// kind: "cnn" (needs models_dir/.../fr_detect.onnx) or "hog" (kept in hog_cache_path when
+// given: ModelFiles::hog_detector_cache).
+Result<FaceDetectorPtr> make_face_detector(const std::string& kind, const std::string& onnx_path,
+                                           const std::string& hog_cache_path = "");
 
 // Non-maximum suppression on intersection-over-union; keeps the higher score.
 std::vector<Detection> suppress_overlaps(std::vector<Detection> detections, float max_iou);

@@ -32,6 +32,7 @@ ModelFiles locate_model_files(const std::string& models_dir) {
   f.tfjs_manifest =
       in_package(models_dir, "face-api", "face_recognition_model-weights_manifest.json");
   f.resnet_dat = models_dir + "/cache/dlib_face_recognition_resnet_v1.dat";
+  f.hog_detector_cache = models_dir + "/cache/frontal_face_detector.dat";
   f.shape_predictor_cache = models_dir + "/cache/shape_predictor_68_face_landmarks.packed";
   f.rfb_detector = in_package(models_dir, "faceplugin", "fr_detect.onnx");
   f.liveness = in_package(models_dir, "faceplugin", "fr_liveness.onnx");

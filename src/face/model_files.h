@@ -15,6 +15,7 @@ struct ModelFiles {
   std::string rfb_detector;           // fr_detect.onnx
   std::string liveness;               // fr_liveness.onnx
   std::string shape_predictor;        // dlib 68-point predictor (Debian libdlib-data)
+  std::string hog_detector_cache;     // dlib's frontal face detector, serialized plainly
   std::string shape_predictor_cache;  // its packed copy (PackedShapePredictor::load_cached)
 };
 

@@ -1,15 +1,21 @@
 // The client subcommands: parse options, call the server, keep the tokens, print JSON.
 // Tokens never reach stdout (the output names the token file instead); the access token is
 // refreshed first when it has expired, and once more when the server says it has.
+// With --camera the face comes from a webcam or a clip: through the server's liveness
+// challenge when it issues one (LIVENESS_CHALLENGE optional or required), else one photo.
 #include "cli/client/client_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/client/api_client.h"
+#include "cli/client/camera.h"
+#include "cli/client/capture_prompts.h"
 #include "cli/client/token_file.h"
 
 namespace faceid::cli::client {
@@ -17,6 +23,8 @@ namespace {
 
 // Refresh this long before the recorded expiry, so a token does not lapse in flight.
 constexpr std::int64_t kExpirySlackSeconds = 30;
+// Time allowed for sending a challenge response before its expiry (the frames are ~1 MB).
+constexpr int kUploadAllowanceMs = 5000;
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -80,6 +88,11 @@ class Client final : public ClientCommand {
     cmd_->fallthrough();
     cmd_->require_subcommand(1);
     cmd_->add_option("--url", url_, "server base URL")->capture_default_str();
+    cmd_->add_option("--prompts", prompts_,
+                     "how camera prompts are written on stderr: text, or json (one object a "
+                     "line)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     cmd_->add_option("--tokens-file", tokens_path_,
                      "token file (default $XDG_CONFIG_HOME/faceid/tokens.json or "
                      "~/.config/faceid/tokens.json)");
@@ -131,7 +144,21 @@ class Client final : public ClientCommand {
   static constexpr const char* kMe = "/api/v1/users/me";
 
   void add_image_option(CLI::App* sub) {
-    sub->add_option("--image", image_, "photo of the face (JPEG, PNG or WebP)")->required();
+    auto* image = sub->add_option("--image", image_, "photo of the face (JPEG, PNG or WebP)");
+    auto* camera = sub->add_option("--camera", camera_,
+                                   "take the face from a camera: an index (default 0), a "
+                                   "/dev/video path, or a video file or URL; follows the "
+                                   "server's liveness challenge, starting on Enter");
+    camera->expected(0, 1);
+    image->excludes(camera);
+  }
+
+  // True when the chosen subcommand was given --camera (with or without a source).
+  bool camera_chosen() const {
+    for (CLI::App* sub : {register_, login_, verify_}) {
+      if (sub->parsed()) return sub->get_option("--camera")->count() > 0;
+    }
+    return false;
   }
 
   int fail(const Error& e) {
@@ -165,19 +192,94 @@ class Client final : public ClientCommand {
   }
 
   int sign_in(const std::string& path, bool with_account) {
-    auto image = read_image(image_);
-    if (!image) return fail(image.error());
     std::vector<Part> parts;
     if (!username_.empty()) parts.push_back({"username", username_, ""});
     if (with_account) parts.push_back({"email", email_, ""});
     if (!password_.empty()) parts.push_back({"password", password_, ""});
-    parts.push_back({"face_image", *image, "face.jpg"});
+    if (camera_chosen()) {
+      auto not_issued = add_camera_face(parts);
+      if (!not_issued) return fail(not_issued.error());
+      if (*not_issued) return print(**not_issued);
+    } else if (!image_.empty()) {
+      auto image = read_image(image_);
+      if (!image) return fail(image.error());
+      parts.push_back({"face_image", *image, "face.jpg"});
+    } else {
+      return fail(make_error("invalid_input", "give the face with --image FILE or --camera"));
+    }
     auto reply = api_->post_multipart(path, parts);
     if (!reply) return fail(reply.error());
     if (reply->status >= 200 && reply->status < 300) {
       if (Status s = keep(reply->body); !s) return fail(s.error());
     }
     return print(*reply);
+  }
+
+  // Adds the face from the camera to `parts`: the frames of a challenge response when the
+  // server issues challenges (asked for as the web page does), else, when it answers 404
+  // (LIVENESS_CHALLENGE=off), one photo. Returns the server's answer when it refused to
+  // issue a challenge for another reason (rate limit, server error).
+  Result<std::optional<Reply>> add_camera_face(std::vector<Part>& parts) {
+    Camera camera(camera_.empty() ? "0" : camera_);
+    // A missing camera fails before a challenge is spent.
+    if (Status s = camera.check(); !s) return s.error();
+    CapturePrompts prompts(std::cerr, prompts_ == "json");
+    auto issued = api_->post_json("/api/v1/liveness/challenges", nlohmann::json::object());
+    if (!issued) return issued.error();
+    if (issued->status != 201 && issued->status != 404) return std::optional<Reply>(*issued);
+    if (issued->status == 404) {  // LIVENESS_CHALLENGE=off: a single photo is what it takes
+      prompts.photo();
+      wait_for_enter(prompts);
+      prompts.get_ready();
+      auto photo = camera.take_photo();
+      if (!photo) return photo.error();
+      prompts.captured(1);
+      parts.push_back({"face_image", *photo, "camera.jpg"});
+      return std::optional<Reply>();
+    }
+    const nlohmann::json& ch = issued->body;
+    auto actions = ch.value("actions", std::vector<std::string>{});
+    int min_frames = ch.value("min_frames", 1);
+    int max_frames = ch.value("max_frames", 40);
+    const int expires_in = ch.value("expires_in", 0);
+    const auto issued_at = std::chrono::steady_clock::now();
+    prompts.challenge(actions, expires_in, min_frames, max_frames,
+                      challenge_capture_ms(actions.size()));
+    wait_for_enter(prompts);
+    // Recording for a challenge that will have expired by the upload would only waste the
+    // person's effort: say so now.
+    const auto needed = std::chrono::milliseconds(kGetReadyMs + kUploadAllowanceMs +
+                                                  challenge_capture_ms(actions.size()));
+    if (expires_in > 0 &&
+        std::chrono::steady_clock::now() - issued_at + needed > std::chrono::seconds(expires_in)) {
+      const auto budget = std::chrono::seconds(expires_in) - needed;
+      return make_error(
+          "challenge_expired",
+          "the challenge (" + std::to_string(expires_in) +
+              " s) would expire before a recording started now reached the server; run the "
+              "command again and press Enter within " +
+              std::to_string(std::max<long>(
+                  0, std::chrono::duration_cast<std::chrono::seconds>(budget).count())) +
+              " s");
+    }
+    prompts.get_ready();
+    auto frames = camera.record_challenge(actions, min_frames, max_frames,
+                                          [&](const std::string& s) { prompts.step(s); });
+    if (!frames) return frames.error();
+    prompts.captured(frames->size());
+    parts.push_back({"challenge_id", ch.value("challenge_id", ""), ""});
+    for (std::size_t i = 0; i < frames->size(); ++i) {
+      parts.push_back({"frames", (*frames)[i], "frame-" + std::to_string(i) + ".jpg"});
+    }
+    return std::optional<Reply>();
+  }
+
+  // Recording starts when the person (or the program driving the client) is ready; at the end
+  // of stdin it starts at once.
+  static void wait_for_enter(const CapturePrompts& prompts) {
+    prompts.waiting_for_enter();
+    std::string line;
+    std::getline(std::cin, line);
   }
 
   Result<SavedTokens> saved() {
@@ -264,6 +366,8 @@ class Client final : public ClientCommand {
   std::string email_;
   std::string password_;
   std::string image_;
+  std::string camera_;
+  std::string prompts_ = "text";
   std::unique_ptr<TokenFile> tokens_;
   std::unique_ptr<ApiClient> api_;
 };
