@@ -11,6 +11,9 @@ photo=../shared/testdata/faces/obama_640x480.jpg
 echo "== HTTP core: bench/http.sh"
 bench/http.sh "$BUILD" 32 10
 echo
+echo "== Huge image uploads, 16 in parallel: bench/decode_flood.sh"
+bench/decode_flood.sh "$BUILD"
+echo
 echo "== Face pipeline (1 core): face_pipeline_bench"
 "$BUILD/bench/face_pipeline/face_pipeline_bench" models "$photo" 100
 echo

@@ -48,6 +48,7 @@ int http_status_for(std::string_view code) {
       {"store_unavailable", 503},
       {"rate_limiter_unavailable", 503},
       {"models_unavailable", 503},
+      {"server_busy", 503},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 500 : it->second;
@@ -75,7 +76,7 @@ http::Response error_for(const Error& error, const http::Request& request) {
     return http::error_response(500, "internal_error", "Internal server error", {},
                                 request.correlation_id);
   }
-  if (status == 503 && error.code != "models_unavailable") {
+  if (status == 503 && error.code != "models_unavailable" && error.code != "server_busy") {
     // A backend outage (database, Redis) reaches clients as one stable code; which backend
     // and why go to the log and /ready, not to the caller.
     request.internal_error = error.code + ": " + error.message;

@@ -113,6 +113,11 @@ Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, cons
   auto face = analyze_evidence(ctx_, evidence, client.ip);
   std::optional<std::string> tried;
   if (named) tried = named->username;
+  if (!face && face.error().code == "server_busy") {
+    // The server's refusal, not the client's attempt: it must not count toward a lock.
+    ctx_.metrics.login(mode, "server_busy");
+    return face.error();
+  }
   if (!face) {
     record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt, client);
     ctx_.metrics.login(mode, reason_for(face.error().code));

@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/service_factory.h"
 #include "face/blas_kernels.h"
+#include "face/decode_gate.h"
 #include "http/middleware.h"
 #include "http/server.h"
 #include "liveness/challenge_verifier.h"
@@ -106,7 +107,8 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   }
   for (const auto& w : warnings) logger->warn(w);
 
-  auto engine = face::load_face_engine(engine_options(config));
+  const face::EngineOptions engine_opts = engine_options(config);
+  auto engine = face::load_face_engine(engine_opts);
   Status models_status;
   if (!engine) {
     // Keep serving operations endpoints; face routes answer 503 and /ready says why.
@@ -157,7 +159,8 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   challenge_options.lifetime = std::chrono::seconds(config.liveness_challenge_ttl_seconds);
   // Challenges: in-process, or in Redis so any replica can take a response (once).
   liveness::ChallengeService challenge_service(*shared->challenges, clock, challenge_options);
-  liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine);
+  liveness::ChallengeVerifier challenge_verifier(challenge_service, **engine,
+                                                 frame_decoding(engine_opts));
   auth_ctx.challenges = &challenge_verifier;
   auth::SessionService sessions(auth_ctx);
   if (!shared->redis) {
@@ -223,17 +226,20 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     logger->error("cannot start HTTP server", {{"error", s.error().message}});
     return 1;
   }
-  logger->info("listening", {{"host", config.host},
-                             {"port", static_cast<long long>(server.port())},
-                             {"workers", static_cast<long long>(config.workers)},
-                             {"store", (*store)->backend()},
-                             {"shared_state", config.redis_url.empty() ? "memory" : "redis"},
-                             {"detector", config.face_detection_model},
-                             {"liveness", config.liveness_enabled},
-                             {"liveness_challenge", config.liveness_challenge},
-                             {"environment", config.production() ? "production" : "development"},
-                             {"openblas_core", face::loaded_openblas_core()},
-                             {"version", std::string(kVersion)}});
+  logger->info("listening",
+               {{"host", config.host},
+                {"port", static_cast<long long>(server.port())},
+                {"workers", static_cast<long long>(config.workers)},
+                {"decode_slots", static_cast<long long>(engine_opts.decode_gate->slots())},
+                {"max_decode_megapixels", static_cast<long long>(config.max_decode_megapixels)},
+                {"store", (*store)->backend()},
+                {"shared_state", config.redis_url.empty() ? "memory" : "redis"},
+                {"detector", config.face_detection_model},
+                {"liveness", config.liveness_enabled},
+                {"liveness_challenge", config.liveness_challenge},
+                {"environment", config.production() ? "production" : "development"},
+                {"openblas_core", face::loaded_openblas_core()},
+                {"version", std::string(kVersion)}});
   logger->flush();  // supervisors and tests wait for this line to know the port is ours
 
   int sig = 0;

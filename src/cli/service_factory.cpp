@@ -7,6 +7,7 @@
 
 #include "auth/memory_session_revocations.h"
 #include "auth/redis_session_revocations.h"
+#include "face/decode_gate.h"
 #include "liveness/memory_challenge_store.h"
 #include "liveness/redis_challenge_store.h"
 #include "ratelimit/memory_rate_limiter.h"
@@ -102,7 +103,22 @@ face::EngineOptions engine_options(const config::Config& config) {
   o.workers = std::min(config.workers, cores);
   o.library_threads = 1;
   o.max_image_bytes = config.max_body_bytes();
+  o.max_decoded_pixels = static_cast<long long>(config.max_decode_megapixels) * 1'000'000;
+  // Decodes are short (milliseconds for a photo, ~1 s for a 40 MP PNG on a loaded core): a
+  // request waits up to DECODE_WAIT_MS for a slot, then gets 503 server_busy like a full work
+  // queue.
+  const int slots = config.max_concurrent_decodes > 0 ? config.max_concurrent_decodes : o.workers;
+  o.decode_gate =
+      std::make_shared<face::DecodeGate>(slots, std::chrono::milliseconds(config.decode_wait_ms));
   return o;
+}
+
+liveness::FrameDecoding frame_decoding(const face::EngineOptions& engine) {
+  face::DecodeLimits limits;
+  limits.max_bytes = engine.max_image_bytes;
+  limits.max_pixels = engine.max_image_pixels;
+  limits.max_decoded_pixels = engine.max_decoded_pixels;
+  return {limits, engine.decode_gate};
 }
 
 face::FaceEnginePtr unavailable_engine() { return std::make_unique<UnavailableEngine>(); }

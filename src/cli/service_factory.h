@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "face/face_engine.h"
 #include "liveness/challenge_store.h"
+#include "liveness/challenge_verifier.h"
 #include "ratelimit/rate_limiter.h"
 #include "store/store.h"
 
@@ -45,7 +46,12 @@ struct SharedState {
 Result<SharedState> open_shared_state(const config::Config& config, const Clock& clock,
                                       store::Store& store, std::chrono::seconds access_ttl);
 
+// The engine's options. Its decodes share one DecodeGate (MAX_CONCURRENT_DECODES slots, or
+// one per face worker) that the liveness verifier uses too (frame_decoding).
 face::EngineOptions engine_options(const config::Config& config);
+
+// How the liveness verifier decodes the frames it compares: the engine's limits and gate.
+liveness::FrameDecoding frame_decoding(const face::EngineOptions& engine);
 
 // Stand-in used when the models cannot be loaded: every call fails with models_unavailable
 // (503), so operations endpoints still answer and /ready says what is missing.

@@ -239,6 +239,11 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          return {};
        }},
       {"MAX_UPLOAD_MB", integer(&Config::max_upload_mb, "MAX_UPLOAD_MB", 1, 1024)},
+      {"MAX_DECODE_MEGAPIXELS",
+       integer(&Config::max_decode_megapixels, "MAX_DECODE_MEGAPIXELS", 1, 40)},
+      {"MAX_CONCURRENT_DECODES",
+       integer(&Config::max_concurrent_decodes, "MAX_CONCURRENT_DECODES", 0, 256)},
+      {"DECODE_WAIT_MS", integer(&Config::decode_wait_ms, "DECODE_WAIT_MS", 0, 60000)},
       {"METRICS_TOKEN", str(&Config::metrics_token)},
   };
   return kSetters;
@@ -418,6 +423,9 @@ std::string describe(const Config& c) {
   j["LOG_FILE"] = c.log_file;
   j["CORS_ORIGINS"] = c.cors_origins;
   j["MAX_UPLOAD_MB"] = c.max_upload_mb;
+  j["MAX_DECODE_MEGAPIXELS"] = c.max_decode_megapixels;
+  j["MAX_CONCURRENT_DECODES"] = c.max_concurrent_decodes;
+  j["DECODE_WAIT_MS"] = c.decode_wait_ms;
   return j.dump(2);
 }
 

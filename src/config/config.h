@@ -74,6 +74,13 @@ struct Config {
   std::string log_file = "logs/app.log";
   std::vector<std::string> cors_origins;
   int max_upload_mb = 10;
+  // Face images: decoded at most this many megapixels (larger ones scaled down while decoding;
+  // face/decode_limits.h), and at most this many decodes at once in the process (0: one per
+  // face worker, min(WORKERS, cores)); a request waits up to decode_wait_ms for a decode slot,
+  // then gets 503 server_busy.
+  int max_decode_megapixels = 8;
+  int max_concurrent_decodes = 0;
+  int decode_wait_ms = 2000;
   std::string metrics_token;  // bearer token for /metrics; production without it: not served
 
   bool production() const { return environment == Environment::kProduction; }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "face/decode_gate.h"
 #include "face/face_embedder.h"
 #include "face/face_finder.h"
 #include "face/image_decoder.h"
@@ -64,8 +65,10 @@ Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) con
   DecodeLimits limits;
   limits.max_bytes = options_.max_image_bytes;
   limits.max_pixels = options_.max_image_pixels;
+  limits.max_decoded_pixels = options_.max_decoded_pixels;
   limits.min_long_side = kMaxAnalysisSide;
-  auto decoded = decode_image(bytes, limits);
+  auto decoded = options_.decode_gate ? options_.decode_gate->decode(bytes, limits)
+                                      : decode_image(bytes, limits);
   if (!decoded) return decoded.error();
   Frame frame;
   frame.image = std::move(decoded->bgr);

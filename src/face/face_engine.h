@@ -14,12 +14,15 @@
 
 namespace faceid::face {
 
+class DecodeGate;
+
 inline constexpr int kEmbeddingDim = 128;
 using Embedding = std::array<float, kEmbeddingDim>;
 
 // Error codes produced by the engine (Error::code), mapped 1:1 to API errors:
 //   unsupported_image (415), invalid_image (400), image_too_large (413),
-//   no_face_detected (400), multiple_faces (400), poor_image_quality (400, details = reasons).
+//   no_face_detected (400), multiple_faces (400), poor_image_quality (400, details = reasons),
+//   server_busy (503, Retry-After: no decode slot freed in time; see DecodeGate).
 
 struct FaceBox {
   int x = 0;
@@ -97,6 +100,11 @@ struct EngineOptions {
   int workers = 2;               // network instances in the pool
   long long max_image_bytes = 10LL << 20;
   long long max_image_pixels = 40'000'000;  // checked from the header, before decoding
+  // Larger images are decoded scaled down to this many pixels (image_decoder.h); 0: no cap.
+  long long max_decoded_pixels = 0;
+  // The process's cap on decodes running at once, shared with the liveness verifier; null:
+  // decodes are not gated (CLI, tests).
+  std::shared_ptr<DecodeGate> decode_gate;
   QualityThresholds quality;
   // > 0: cap OpenCV/OpenBLAS threads per call (the service uses 1: its parallelism comes
   // from concurrent requests); 0 leaves the libraries' defaults (fastest for one image).

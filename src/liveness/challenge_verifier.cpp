@@ -9,6 +9,7 @@
 #include <map>
 #include <opencv2/imgproc.hpp>
 
+#include "face/decode_gate.h"
 #include "face/image_decoder.h"
 #include "liveness/planar_fit.h"
 
@@ -16,22 +17,35 @@ namespace faceid::liveness {
 namespace {
 constexpr size_t kAnalysisThreads = 2;
 
-// A frame's pixels in the coordinates its landmarks use (those of the full, oriented image).
-cv::Mat decode_frame(std::string_view bytes) {
-  auto decoded = face::decode_image(bytes, {});
-  if (!decoded) return {};
-  const double s = static_cast<double>(decoded->original_size.width) / decoded->bgr.cols;
-  if (std::abs(s - 1) < 1e-6) return decoded->bgr;
-  cv::Mat full;
-  cv::resize(decoded->bgr, full, decoded->original_size, 0, 0, cv::INTER_LINEAR);
-  return full;
+// A frame's pixels, possibly decoded scaled down (the decoded-pixel cap), and the factor from
+// its landmarks' coordinates (those of the full, oriented image) to those pixels. planar_fit
+// works at a fixed face size, so a scaled frame costs it nothing.
+struct FramePixels {
+  cv::Mat bgr;
+  double scale = 1;
+};
+
+FramePixels decode_frame(std::string_view bytes, const FrameDecoding& decoding) {
+  // The engine decoded this frame already: waiting for a slot is better than losing the check.
+  auto decoded = decoding.gate ? decoding.gate->decode_waiting(bytes, decoding.limits)
+                               : face::decode_image(bytes, decoding.limits);
+  if (!decoded || decoded->original_size.width <= 0) return {};
+  return {decoded->bgr, static_cast<double>(decoded->bgr.cols) / decoded->original_size.width};
+}
+
+face::FaceLandmarks scaled(face::FaceLandmarks landmarks, double s) {
+  for (auto& p : landmarks) p = {static_cast<float>(p.x * s), static_cast<float>(p.y * s)};
+  return landmarks;
 }
 
 }  // namespace
 
 ChallengeVerifier::ChallengeVerifier(ChallengeService& challenges, face::FaceEngine& engine,
-                                     VerifierThresholds thresholds)
-    : challenges_(challenges), engine_(engine), thresholds_(thresholds) {}
+                                     FrameDecoding decoding, VerifierThresholds thresholds)
+    : challenges_(challenges),
+      engine_(engine),
+      decoding_(std::move(decoding)),
+      thresholds_(thresholds) {}
 
 Result<std::vector<face::FaceResult>> ChallengeVerifier::analyze_frames(
     const std::vector<std::string_view>& frames, bool passive_liveness) {
@@ -79,14 +93,20 @@ Result<LiveFace> ChallengeVerifier::verify(const ChallengeResponse& response,
   for (const auto& f : *faces) observed.push_back(FrameObservation::from(f));
   VerifierThresholds t = thresholds_;
   t.passive_enabled = passive_liveness;
-  std::map<size_t, cv::Mat> images;  // decoded on demand: only the start and movement frames
-  auto image = [&](size_t i) -> const cv::Mat& {
+  // Decoded on demand: only the start and movement frames.
+  std::map<size_t, FramePixels> images;
+  auto image = [&](size_t i) -> const FramePixels& {
     auto it = images.find(i);
-    if (it == images.end()) it = images.emplace(i, decode_frame(response.frames[i])).first;
+    if (it == images.end()) {
+      it = images.emplace(i, decode_frame(response.frames[i], decoding_)).first;
+    }
     return it->second;
   };
   auto planar = [&](size_t from, size_t to) {
-    return planar_fit(image(from), (*faces)[from].landmarks, image(to), (*faces)[to].landmarks);
+    const FramePixels& a = image(from);
+    const FramePixels& b = image(to);
+    return planar_fit(a.bgr, scaled((*faces)[from].landmarks, a.scale), b.bgr,
+                      scaled((*faces)[to].landmarks, b.scale));
   };
   auto verdict = verify_response(challenge->actions, observed, t, planar);
   if (!verdict) return verdict.error();

@@ -3,13 +3,19 @@
 // photo's analysis. Thread-safe (the engine and the challenge service are).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "face/decode_limits.h"
 #include "face/face_engine.h"
 #include "liveness/challenge_service.h"
 #include "liveness/response_verifier.h"
+
+namespace faceid::face {
+class DecodeGate;
+}
 
 namespace faceid::liveness {
 
@@ -26,10 +32,17 @@ struct LiveFace {
   std::vector<Action> actions;
 };
 
+// How the verifier decodes the frames it compares pixel by pixel (planar_fit): with the
+// engine's limits and through the process's decode gate (null: not gated).
+struct FrameDecoding {
+  face::DecodeLimits limits;
+  std::shared_ptr<face::DecodeGate> gate;
+};
+
 class ChallengeVerifier {
  public:
   ChallengeVerifier(ChallengeService& challenges, face::FaceEngine& engine,
-                    VerifierThresholds thresholds = {});
+                    FrameDecoding decoding = {}, VerifierThresholds thresholds = {});
 
   // Errors: validation_error (frame count outside the challenge's bounds), challenge_invalid,
   // challenge_reused, challenge_expired, the engine's codes for any frame (details name the
@@ -45,6 +58,7 @@ class ChallengeVerifier {
 
   ChallengeService& challenges_;
   face::FaceEngine& engine_;
+  const FrameDecoding decoding_;
   const VerifierThresholds thresholds_;
 };
 

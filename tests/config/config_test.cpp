@@ -59,6 +59,9 @@ TEST(ConfigTest, EveryVariableIsRead) {
                 {"LOG_FILE", "/tmp/x.log"},
                 {"CORS_ORIGINS", "http://a.test, http://b.test"},
                 {"MAX_UPLOAD_MB", "5"},
+                {"MAX_DECODE_MEGAPIXELS", "4"},
+                {"MAX_CONCURRENT_DECODES", "3"},
+                {"DECODE_WAIT_MS", "250"},
                 {"TRUSTED_PROXIES", "10.0.0.1"},
                 {"AUTH_MODE", "face+password"}};
   auto c = load(env);
@@ -78,6 +81,9 @@ TEST(ConfigTest, EveryVariableIsRead) {
   EXPECT_EQ(c->rate_limit_login.window_seconds, 1);
   EXPECT_EQ(c->rate_limit_default.window_seconds, 60);
   EXPECT_EQ(c->max_failed_login_attempts, 4);
+  EXPECT_EQ(c->max_decode_megapixels, 4);
+  EXPECT_EQ(c->max_concurrent_decodes, 3);
+  EXPECT_EQ(c->decode_wait_ms, 250);
   EXPECT_DOUBLE_EQ(c->account_lock_minutes, 2);
   EXPECT_EQ(c->failed_attempt_retention_days, 7);
   EXPECT_TRUE(c->production());
@@ -116,7 +122,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"RATE_LIMIT_REGISTER", "5/fortnight"}, BadValue{"ENVIRONMENT", "staging"},
         BadValue{"LOG_LEVEL", "loud"}, BadValue{"ALGORITHM", "RS256"},
         BadValue{"MAX_UPLOAD_MB", "-1"}, BadValue{"ACCESS_TOKEN_EXPIRE_MINUTES", ""},
-        BadValue{"MAX_FAILED_LOGIN_ATTEMPTS", "1e3"}, BadValue{"AUTH_MODE", "pin"}));
+        BadValue{"MAX_FAILED_LOGIN_ATTEMPTS", "1e3"}, BadValue{"AUTH_MODE", "pin"},
+        BadValue{"MAX_DECODE_MEGAPIXELS", "0"}, BadValue{"MAX_DECODE_MEGAPIXELS", "41"},
+        BadValue{"MAX_CONCURRENT_DECODES", "-1"}, BadValue{"DECODE_WAIT_MS", "soon"}));
 
 TEST(ConfigTest, ProductionRefusesMissingDefaultOrShortSecret) {
   for (const char* secret :

@@ -43,6 +43,7 @@ class ServerProcess {
 
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const TempDir& dir() const { return dir_; }
   std::string log_file() const { return dir_.file("logs/app.log"); }
