@@ -17,24 +17,14 @@ InteractiveProcess::InteractiveProcess(const std::vector<std::string>& args, con
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     return;
   }
-  std::vector<std::string> argv_s = {FACEID_BIN};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s;
-  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  FaceidCommand command(args, env);
   pid_ = fork();
   if (pid_ == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(126);
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
+    command.exec();
   }
   close(in[0]);
   close(out[1]);

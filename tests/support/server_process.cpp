@@ -21,17 +21,9 @@
 namespace faceid::testing {
 namespace {
 
-std::vector<std::string> env_strings(const Env& env) {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-  return out;
-}
-
 pid_t spawn(const std::vector<std::string>& args, const Env& env, const std::string& cwd,
             const std::string& output_file) {
-  std::vector<std::string> argv_s = {FACEID_BIN};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s = env_strings(env);
+  FaceidCommand command(args, env);
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(126);
@@ -41,14 +33,7 @@ pid_t spawn(const std::vector<std::string>& args, const Env& env, const std::str
       dup2(fd, 2);
       close(fd);
     }
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
+    command.exec();
   }
   return pid;
 }
@@ -81,6 +66,21 @@ void add_backend_urls(const std::string& data_dir, Env& env) {
 }
 
 }  // namespace
+
+FaceidCommand::FaceidCommand(const std::vector<std::string>& args, const Env& env) {
+  args_.push_back(FACEID_BIN);
+  args_.insert(args_.end(), args.begin(), args.end());
+  for (const auto& [k, v] : env) env_.push_back(k + "=" + v);
+  for (auto& a : args_) argv_.push_back(a.data());
+  argv_.push_back(nullptr);
+  for (auto& e : env_) envp_.push_back(e.data());
+  envp_.push_back(nullptr);
+}
+
+void FaceidCommand::exec() {
+  execve(argv_[0], argv_.data(), envp_.data());
+  _exit(127);
+}
 
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

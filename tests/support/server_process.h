@@ -33,6 +33,18 @@ RunResult run_shell(const std::string& command);
 // by `extra`.
 Env base_env(const TempDir& dir, const Env& extra);
 
+// The faceid binary's command line and environment, built before fork() (a forked child of a
+// threaded test must not allocate), exec'd in the child.
+class FaceidCommand {
+ public:
+  FaceidCommand(const std::vector<std::string>& args, const Env& env);
+  [[noreturn]] void exec();
+
+ private:
+  std::vector<std::string> args_, env_;
+  std::vector<char*> argv_, envp_;
+};
+
 class ServerProcess {
  public:
   // Starts the server and waits until /health answers (or the child exits).
