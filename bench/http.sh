@@ -72,7 +72,7 @@ run_server() {  # $1 label, $2 binary: the closed-loop phases
     -F password=Bench-Password-1 -F "face_image=@$FACE" "$url/api/v1/auth/register"
   for phase in quiet slow; do
     if [ "$phase" = slow ]; then
-      python3 bench/http_slow_clients.py 127.0.0.1 "$port" "$SLOW" &
+      python3 bench/http_slow_clients.py 127.0.0.1 "${url##*:}" "$SLOW" &
       slow=$!
       sleep 3
     fi
