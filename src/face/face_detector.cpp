@@ -9,18 +9,14 @@
 
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "common/hash64.h"
+#include "face/model_cache.h"
 #include "face/model_files.h"
 
 namespace faceid::face {
@@ -109,18 +105,16 @@ class RfbDetector final : public FaceDetector {
 dlib::frontal_face_detector load_frontal_face_detector(const std::string& cache_path) {
   dlib::frontal_face_detector detector;
   if (!cache_path.empty()) {
-    std::ifstream in(cache_path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() > sizeof(std::uint64_t)) {
-      const std::size_t body = bytes.size() - sizeof(std::uint64_t);
-      Hash64 hash;
-      hash.add(bytes.data(), body);
-      std::uint64_t stored = 0;
-      std::memcpy(&stored, bytes.data() + body, sizeof(stored));
-      if (stored == hash.value()) {
+    std::ifstream in(cache_path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+    if (size > static_cast<std::streamoff>(sizeof(std::uint64_t))) {
+      in.seekg(0);
+      CacheReader r(in);
+      std::string serialized(static_cast<size_t>(size) - sizeof(std::uint64_t), '\0');
+      if (r.get(serialized.data(), serialized.size()) && r.checksum_matches()) {
         try {
-          std::istringstream serialized(bytes.substr(0, body));
-          dlib::deserialize(detector, serialized);
+          std::istringstream stream(serialized);
+          dlib::deserialize(detector, stream);
           return detector;
         } catch (const std::exception&) {  // fall through: rebuild the copy
         }
@@ -131,20 +125,8 @@ dlib::frontal_face_detector load_frontal_face_detector(const std::string& cache_
   if (!cache_path.empty()) {  // best effort: a read-only models folder only costs the slow path
     std::ostringstream serialized;
     dlib::serialize(detector, serialized);
-    std::string bytes = serialized.str();
-    Hash64 hash;
-    hash.add(bytes.data(), bytes.size());
-    const std::uint64_t sum = hash.value();
-    bytes.append(reinterpret_cast<const char*>(&sum), sizeof(sum));
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(cache_path).parent_path(), ec);
-    const std::string tmp = cache_path + ".tmp." + std::to_string(::getpid());
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) && out.flush()) {
-      out.close();
-      if (::rename(tmp.c_str(), cache_path.c_str()) == 0) return detector;
-    }
-    std::filesystem::remove(tmp, ec);
+    const std::string bytes = serialized.str();
+    (void)write_cache_file(cache_path, [&](CacheWriter& w) { w.put(bytes.data(), bytes.size()); });
   }
   return detector;
 }

@@ -5,63 +5,19 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 
-#include "common/hash64.h"
+#include "face/model_cache.h"
 
 namespace faceid::face {
 namespace {
 
 constexpr size_t kHugePage = 2 << 20;
 constexpr char kCacheMagic[8] = {'F', 'I', 'D', 'S', 'P', 'v', '1', 0};
-
-class CacheWriter {
- public:
-  explicit CacheWriter(std::ostream& out) : out_(out) {}
-  void put(const void* data, size_t n) {
-    hash_.add(data, n);
-    out_.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-  }
-  template <typename T>
-  void put(const T& v) {
-    put(&v, sizeof(T));
-  }
-  void finish() { put(hash_.value()); }
-
- private:
-  std::ostream& out_;
-  Hash64 hash_;
-};
-
-class CacheReader {
- public:
-  explicit CacheReader(std::istream& in) : in_(in) {}
-  bool get(void* data, size_t n) {
-    if (!in_.read(static_cast<char*>(data), static_cast<std::streamsize>(n))) return false;
-    hash_.add(data, n);
-    return true;
-  }
-  template <typename T>
-  bool get(T* v) {
-    return get(v, sizeof(T));
-  }
-  bool checksum_matches() {
-    const std::uint64_t expected = hash_.value();
-    std::uint64_t stored = 0;
-    return in_.read(reinterpret_cast<char*>(&stored), sizeof(stored)) && stored == expected &&
-           in_.peek() == std::char_traits<char>::eof();
-  }
-
- private:
-  std::istream& in_;
-  Hash64 hash_;
-};
 
 Error bad_model(const std::string& path, const std::string& why) {
   return make_error("models_unavailable", "cannot load " + path + ": " + why);
@@ -87,13 +43,7 @@ Result<PackedShapePredictor> PackedShapePredictor::load_cached(const std::string
 }
 
 Status PackedShapePredictor::write_cache(const std::string& path, const SourceStamp& from) const {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  // Several processes may start at once: each writes its own file, the rename is atomic.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    CacheWriter w(out);
+  return write_cache_file(path, [&](CacheWriter& w) {
     w.put(kCacheMagic);
     w.put(from);
     for (std::uint64_t v : {levels_, trees_, splits_per_tree_, leaves_per_tree_, dims_}) w.put(v);
@@ -109,17 +59,7 @@ Status PackedShapePredictor::write_cache(const std::string& path, const SourceSt
     }
     w.put(splits_.data(), splits_.size() * sizeof(Split));
     w.put(leaves_.get(), levels_ * trees_ * leaves_per_tree_ * dims_ * sizeof(float));
-    w.finish();
-    if (!out.flush()) {
-      std::filesystem::remove(tmp, ec);
-      return make_error("models_unavailable", "cannot write " + tmp);
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::filesystem::remove(tmp, ec);
-    return make_error("models_unavailable", "cannot rename " + tmp);
-  }
-  return Status::Ok();
+  });
 }
 
 Result<PackedShapePredictor> PackedShapePredictor::read_cache(const std::string& path,
