@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <opencv2/dnn.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace faceid::face {
@@ -188,8 +189,8 @@ struct DnnEmbedder::Impl {
 DnnEmbedder::DnnEmbedder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DnnEmbedder::~DnnEmbedder() = default;
 
-Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create(const ResNetWeights& weights) {
-  return create_shared(std::make_shared<const ResNetWeights>(weights));
+Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create(ResNetWeights weights) {
+  return create_shared(std::make_shared<const ResNetWeights>(std::move(weights)));
 }
 
 Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::create_shared(

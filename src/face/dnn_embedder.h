@@ -17,7 +17,7 @@ namespace faceid::face {
 
 class DnnEmbedder {
  public:
-  static Result<std::unique_ptr<DnnEmbedder>> create(const ResNetWeights& weights);
+  static Result<std::unique_ptr<DnnEmbedder>> create(ResNetWeights weights);
   ~DnnEmbedder();
 
   std::unique_ptr<DnnEmbedder> clone() const;

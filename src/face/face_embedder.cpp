@@ -197,9 +197,8 @@ std::vector<Embedding> FaceEmbedder::embed_batch(const std::vector<FaceChip>& ch
   return out;
 }
 
-ResNetWeights FaceEmbedder::weights() const {
-  anet_type net = impl_->net;  // the visitor needs a mutable network
-  NetLayers layers = collect_layers(net);
+ResNetWeights FaceEmbedder::weights() {
+  NetLayers layers = collect_layers(impl_->net);
   ResNetWeights out;
   for (size_t c = 0; c < layers.cons.size(); ++c) {
     const ConRef& con = layers.cons[c];

@@ -24,8 +24,9 @@ class FaceEmbedder {
   std::unique_ptr<FaceEmbedder> clone() const;
   Embedding embed(const FaceChip& chip);
   std::vector<Embedding> embed_batch(const std::vector<FaceChip>& chips);
-  // The parameters, affines folded into the convolutions (for DnnEmbedder).
-  ResNetWeights weights() const;
+  // The parameters, affines folded into the convolutions (for DnnEmbedder). Not const only
+  // because dlib's layer visitor takes a mutable network; nothing is changed.
+  ResNetWeights weights();
 
  private:
   struct Impl;
