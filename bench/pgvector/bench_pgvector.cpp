@@ -4,8 +4,12 @@
 // hnsw.ef_search values; plus the Redis rate-limiter round trip.
 //
 // usage: bench_pgvector ADMIN_URL REDIS_URL [N=100000] [--queries=1000] [--ef=20,40,100,200]
+//                      [--db=NAME]
 //   ADMIN_URL: a PostgreSQL (pgvector) URL allowed to CREATE DATABASE (bench/pgvector.sh
-//   starts a throwaway cluster and passes it). A fresh database is made per run.
+//   starts a throwaway cluster and passes it). A fresh database is made per run, unless
+//   --db names one: then a database of that name left by an earlier run with the same N is
+//   searched again without loading or building (the data generator is seeded, so the
+//   templates are the same), which lets the search phase be repeated on a quiet machine.
 //
 // Data: the "face" generator of bench/search (identities of 1-5 templates from 1,000
 // population groups, decaying per-dimension spread; two identities ~1.0 apart, two photos of
@@ -91,13 +95,13 @@ std::string with_db(const std::string& admin_url, const std::string& db) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s ADMIN_URL REDIS_URL [N] [--queries=Q] [--ef=a,b,c]\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s ADMIN_URL REDIS_URL [N] [--queries=Q] [--ef=a,b,c]\n", argv[0]);
     return 2;
   }
   const std::string admin_url = argv[1], redis_url = argv[2];
   std::size_t n = 100000, queries = 1000;
   std::vector<int> efs = {20, 40, 100, 200};
+  std::string db_name;
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--queries=", 0) == 0) {
@@ -109,6 +113,8 @@ int main(int argc, char** argv) {
         efs.push_back(std::stoi(a.substr(p, q - p)));
         p = q == std::string::npos ? a.size() : q + 1;
       }
+    } else if (a.rfind("--db=", 0) == 0) {
+      db_name = a.substr(5);
     } else {
       n = std::stoul(a);
     }
@@ -130,13 +136,31 @@ int main(int argc, char** argv) {
               centres.size());
 
   // --- load + build ---------------------------------------------------------------------------
-  const std::string db = "faceid_bench_" + std::to_string(std::time(nullptr));
+  const std::string db =
+      db_name.empty() ? "faceid_bench_" + std::to_string(std::time(nullptr)) : db_name;
+  bool reuse = false;
   {
     pqxx::connection admin(admin_url);
-    pqxx::nontransaction(admin).exec("CREATE DATABASE " + db);
+    pqxx::nontransaction x(admin);
+    if (x.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", db).empty()) {
+      x.exec("CREATE DATABASE " + x.quote_name(db));
+    } else {
+      pqxx::connection old(with_db(admin_url, db));
+      pqxx::nontransaction y(old);
+      auto count = y.exec("SELECT count(*) FROM face_templates")[0][0].as<std::size_t>();
+      auto index = y.exec(
+          "SELECT count(*) FROM pg_indexes WHERE indexname = 'face_templates_embedding_hnsw'");
+      reuse = count == templates.size() && index[0][0].as<int>() == 1;
+      if (!reuse) {
+        std::fprintf(stderr, "database %s holds %zu templates (or no index), not %zu\n", db.c_str(),
+                     count, templates.size());
+        return 1;
+      }
+      std::printf("reusing database %s (load and build skipped)\n", db.c_str());
+    }
   }
   const std::string url = with_db(admin_url, db);
-  {
+  if (!reuse) {
     faceid::store::PostgresOptions o;
     o.url = url;
     auto store = faceid::store::PostgresStore::open(o);
@@ -146,12 +170,10 @@ int main(int argc, char** argv) {
     }
   }
   pqxx::connection c(url);
-  {
-    pqxx::nontransaction x(c);
-    x.exec("DROP INDEX face_templates_embedding_hnsw");  // bulk load first, then build once
-  }
-  auto load_start = Clock::now();
-  {
+  if (!reuse) {
+    pqxx::nontransaction(c).exec(
+        "DROP INDEX face_templates_embedding_hnsw");  // bulk load first, then build once
+    auto load_start = Clock::now();
     pqxx::work tx(c);
     constexpr std::size_t kBatch = 500;
     for (std::size_t id = 0; id < centres.size(); id += kBatch) {
@@ -175,9 +197,7 @@ int main(int argc, char** argv) {
       tx.exec(sql);
     }
     tx.commit();
-  }
-  std::printf("load: %.1f s\n", seconds_since(load_start));
-  {
+    std::printf("load: %.1f s\n", seconds_since(load_start));
     pqxx::nontransaction x(c);
     x.exec("SET maintenance_work_mem = '1GB'");
     x.exec("SET max_parallel_maintenance_workers = 1");
@@ -189,6 +209,9 @@ int main(int argc, char** argv) {
                 seconds_since(build_start));
     x.exec("VACUUM ANALYZE face_templates");
     x.exec("VACUUM ANALYZE users");
+  }
+  {
+    pqxx::nontransaction x(c);
     auto sz = [&](const std::string& what) {
       return x.exec("SELECT " + what)[0][0].as<double>() / (1024.0 * 1024.0);
     };

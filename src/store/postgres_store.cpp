@@ -199,6 +199,13 @@ const std::vector<Statement>& statements() {
       {"insert_token",
        "INSERT INTO refresh_tokens(jti, user_id, family_id, token_hash, expires_at, created_at) "
        "VALUES($1, $2, $3, $4, $5::timestamptz, $6::timestamptz)"},
+      // Outside a transaction (see run()): a retry after a lost reply finds its own row.
+      {"insert_token_once",
+       "INSERT INTO refresh_tokens(jti, user_id, family_id, token_hash, expires_at, created_at) "
+       "VALUES($1, $2, $3, $4, $5::timestamptz, $6::timestamptz) ON CONFLICT (jti) DO NOTHING"},
+      {"token_is",
+       "SELECT EXISTS(SELECT 1 FROM refresh_tokens WHERE jti = $1 AND user_id = $2 AND "
+       "family_id = $3 AND token_hash = $4)"},
       {"find_token", "SELECT " + kTokenColumns + " FROM refresh_tokens WHERE jti = $1"},
       {"revoke_for_rotation",
        "UPDATE refresh_tokens SET revoked_at = $1::timestamptz, replaced_by = $2 "
@@ -286,8 +293,10 @@ bool is_outage(const std::string& sqlstate) {
 
 // Runs `work` on a pooled connection and turns exceptions into values. A connection found
 // broken is dropped and the work retried once on a fresh one: after a server restart every
-// pooled connection is stale, and nothing had been committed on it. A commit whose outcome
-// is unknown (in_doubt) is not retried.
+// pooled connection is stale. The connection may also drop after a statement ran, so work
+// run here must be safe to repeat: reads, a transaction (uncommitted until COMMIT, see
+// run_write), or a statement that is idempotent (absolute UPDATEs, an INSERT that finds its
+// own row). A commit whose outcome is unknown (in_doubt) is not retried.
 template <typename F>
 auto run(PgPool& pool, F&& work) -> decltype(work(std::declval<PgConnection&>())) {
   using R = decltype(work(std::declval<PgConnection&>()));
@@ -715,10 +724,12 @@ Status PostgresStore::record_login_success(const std::string& user_id, const std
 }
 
 Status PostgresStore::record_failed_attempt(const LoginAttempt& a) {
-  return run(*pool_, [&](PgConnection& c) -> Status {
-    pqxx::nontransaction n(*c.conn);
-    n.exec_prepared("insert_attempt", a.user_id, a.username_tried, a.ip, a.user_agent, a.reason,
-                    a.confidence_score, a.liveness_score, format_time(a.created_at), a.distance);
+  // A transaction, not a lone INSERT: run() retries after a dropped connection, and a lone
+  // INSERT whose reply was lost may have committed; counted twice, it would lock an account
+  // early. Uncommitted, a retry is safe; an in-doubt COMMIT is resolved by txid_status.
+  return run_write(*pool_, options_.in_doubt_patience, [&](pqxx::work& tx) -> Status {
+    tx.exec_prepared("insert_attempt", a.user_id, a.username_tried, a.ip, a.user_agent, a.reason,
+                     a.confidence_score, a.liveness_score, format_time(a.created_at), a.distance);
     return {};
   });
 }
@@ -793,6 +804,7 @@ Result<StoreSummary> PostgresStore::summary(TimePoint now) {
 }
 
 Result<std::int64_t> PostgresStore::purge_failed_attempts(TimePoint before) {
+  // Safe to repeat; after a lost reply the count is of the retry's rows only.
   return run(*pool_, [&](PgConnection& c) -> Result<std::int64_t> {
     pqxx::nontransaction n(*c.conn);
     return static_cast<std::int64_t>(
@@ -805,8 +817,14 @@ Result<std::int64_t> PostgresStore::purge_failed_attempts(TimePoint before) {
 Status PostgresStore::insert_refresh_token(const RefreshTokenRecord& t) {
   return run(*pool_, [&](PgConnection& c) -> Status {
     pqxx::nontransaction n(*c.conn);
-    n.exec_prepared("insert_token", t.jti, t.user_id, t.family_id, t.token_hash,
-                    format_time(t.expires_at), format_time(t.created_at));
+    auto r = n.exec_prepared("insert_token_once", t.jti, t.user_id, t.family_id, t.token_hash,
+                             format_time(t.expires_at), format_time(t.created_at));
+    // No row inserted: the jti is there already. It is ours when an earlier try committed but
+    // its reply was lost; anything else is a clash (never seen with random 128-bit ids).
+    if (r.affected_rows() == 0 &&
+        !n.exec_prepared1("token_is", t.jti, t.user_id, t.family_id, t.token_hash)[0].as<bool>()) {
+      return make_error("store_error", "refresh token id already in use");
+    }
     return {};
   });
 }

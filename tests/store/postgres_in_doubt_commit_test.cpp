@@ -145,5 +145,40 @@ TEST_F(PostgresInDoubtCommitTest, WritesWithoutARowOfTheirOwnAreResolvedByTransa
   EXPECT_EQ(proxy_.cuts(), 3);
 }
 
+// run() retries a write once after its connection dropped. The connection may drop after the
+// statement ran: the retry must not fail on the row the first try left, nor add a second one.
+TEST_F(PostgresInDoubtCommitTest, WritesRetriedAfterALostReplyHappenExactlyOnce) {
+  ASSERT_TRUE(direct_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  // A lone INSERT: it committed, the reply was lost, the retry finds its own row.
+  proxy_.arm_after_statement("insert_token_once");
+  auto inserted = through_proxy_->insert_refresh_token(
+      {"j1", "u1", "fam", "h1", kNow + hours(1), {}, {}, kNow});
+  EXPECT_TRUE(inserted.ok()) << inserted.error().message;
+  EXPECT_EQ(proxy_.cuts(), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM refresh_tokens WHERE jti = 'j1'"), "1");
+  // Someone else's row under the same id is not taken for ours.
+  auto clash = through_proxy_->insert_refresh_token(
+      {"j1", "u1", "fam", "other", kNow + hours(1), {}, {}, kNow});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, "store_error");
+
+  // A failed attempt counts toward locking the account: cut after its INSERT ran, it is
+  // stored once, not twice.
+  LoginAttempt a;
+  a.user_id = "u1";
+  a.username_tried = "alice";
+  a.ip = "10.0.0.9";
+  a.reason = "face_mismatch";
+  a.created_at = kNow;
+  proxy_.arm_after_statement("insert_attempt");
+  EXPECT_TRUE(through_proxy_->record_failed_attempt(a).ok());
+  EXPECT_EQ(proxy_.cuts(), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM failed_login_attempts"), "1");
+  proxy_.arm(Cut::kAfterCommit);
+  EXPECT_TRUE(through_proxy_->record_failed_attempt(a).ok());
+  EXPECT_EQ(proxy_.cuts(), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM failed_login_attempts"), "2");
+}
+
 }  // namespace
 }  // namespace faceid::store

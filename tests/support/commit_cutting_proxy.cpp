@@ -102,8 +102,9 @@ void CommitCuttingProxy::accept_loop() {
 }
 
 void CommitCuttingProxy::pump(int client, int server) {
-  std::string pending;  // client bytes not yet forwarded: an incomplete message
-  bool untyped = true;  // the next client message has no type byte (start-up phase)
+  std::string pending;       // client bytes not yet forwarded: an incomplete message
+  bool untyped = true;       // the next client message has no type byte (start-up phase)
+  bool cut_at_sync = false;  // the armed statement was bound: cut after its Sync
   char buf[16384];
   bool open = true;
   while (open && !stop_) {
@@ -124,11 +125,22 @@ void CommitCuttingProxy::pump(int client, int server) {
       const std::size_t size = (untyped ? 0 : 1) + be32(pending.data() + (untyped ? 0 : 1));
       if (pending.size() < size) break;
       const bool commit = !untyped && pending[0] == 'Q' && pending.compare(5, 6, "COMMIT") == 0;
+      // Bind: type, length, portal name, statement name (both NUL-terminated).
+      if (!untyped && pending[0] == 'B' && armed_ == Cut::kAfterStatement) {
+        const char* portal = pending.data() + 5;
+        const char* name = portal + std::strlen(portal) + 1;
+        Cut expected = Cut::kAfterStatement;
+        if (name == statement_ && armed_.compare_exchange_strong(expected, Cut::kNone)) {
+          cut_at_sync = true;
+        }
+      }
+      const bool sync = !untyped && pending[0] == 'S';
       if (untyped) {
         std::uint32_t code = be32(pending.data() + 4);
         untyped = code == kSslRequest || code == kGssEncRequest;
       }
-      const Cut cut = commit ? armed_.exchange(Cut::kNone) : Cut::kNone;
+      Cut cut = commit ? armed_.exchange(Cut::kNone) : Cut::kNone;
+      if (sync && cut_at_sync) cut = Cut::kAfterCommit;  // the same cut: run it, withhold the reply
       if (cut == Cut::kBeforeCommit) {
         ++cuts_;
         open = false;
@@ -149,7 +161,7 @@ void CommitCuttingProxy::pump(int client, int server) {
       }
       pending.erase(0, size);
       if (cut == Cut::kAfterCommit) {
-        // Let the server finish the COMMIT, but never tell the client how it went.
+        // Let the server finish the COMMIT (or statement), but never tell the client how it went.
         // Once it closes, it has processed everything it was sent, the COMMIT included.
         ::shutdown(server, SHUT_WR);
         drain_until_closed(server, 5000);
