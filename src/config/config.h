@@ -24,7 +24,7 @@ struct Config {
   // Storage and shared state.
   std::string database_url;      // empty: embedded SQLite under data_dir
   std::string redis_url;         // empty: in-process rate limiter
-  int pgvector_ef_search = 100;  // PostgreSQL store: hnsw.ef_search (search breadth vs time)
+  int pgvector_ef_search = 200;  // PostgreSQL store: hnsw.ef_search (search breadth vs time)
   std::string data_dir = "data";
   std::string models_dir = "models";
   std::string web_dir = "web";  // the sign-in page's static files, served at "/"

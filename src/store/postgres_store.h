@@ -18,7 +18,7 @@ class PgPool;
 struct PostgresOptions {
   std::string url;      // postgresql://user:password@host:port/db?options
   int pool_size = 8;    // one connection per HTTP worker: a request never waits for another's
-  int ef_search = 100;  // hnsw.ef_search: candidates the graph walk keeps (recall vs time)
+  int ef_search = 200;  // hnsw.ef_search: candidates the graph walk keeps (recall vs time)
   // Search only templates made by this embedder ("" = any). Embeddings of different models
   // are not comparable, so a model upgrade must not match old templates.
   std::string model_version;
