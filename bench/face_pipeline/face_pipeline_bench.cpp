@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   row("liveness (MiniFASNet, cv::dnn)", measure(n, [&] { (void)(*liveness)->score(image, box); }));
   row("embedding (dlib ResNet run by dlib, OpenBLAS)",
       measure(n, [&] { (void)(*embedder)->embed(chip); }));
-  row("embedding (same ResNet run by cv::dnn: engine)",
+  row("embedding (same ResNet run by oneDNN: engine)",
       measure(n, [&] { (void)(*dnn_embedder)->embed(chip); }));
   row("stages above back to back (no engine)", measure(n, [&] {
         const auto decoded = decode_image(bytes, {});

@@ -235,9 +235,9 @@ Result<FaceEnginePtr> load_face_engine_timed(const EngineOptions& options,
   t = std::chrono::steady_clock::now();
   auto dlib_embedder = FaceEmbedder::load(files.resnet_dat);
   if (!dlib_embedder) return dlib_embedder.error();
-  auto embedder = DnnEmbedder::create((*dlib_embedder)->weights());
+  auto embedder = DnnEmbedder::create((*dlib_embedder)->weights(), options.library_threads);
   if (!embedder) return embedder.error();
-  step("ResNet embedder (dlib .dat, run by cv::dnn)", t);
+  step("ResNet embedder (dlib .dat, run by oneDNN)", t);
 
   t = std::chrono::steady_clock::now();
   auto aligner = FaceAligner::load(files.shape_predictor, files.shape_predictor_cache);

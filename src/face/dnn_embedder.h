@@ -1,8 +1,8 @@
 // DnnEmbedder: the same dlib ResNet-29 (same weights, same 128-d descriptors to float
-// rounding) executed by OpenCV's dnn module. dlib's CPU convolutions copy every input patch
-// (img2col) and multiply through OpenBLAS; OpenCV's run on kernels dispatched for the CPU
-// (AVX2/AVX-512), about twice as fast on one core. Not thread-safe: one per engine worker
-// (clone()), like the other networks.
+// rounding) executed by oneDNN. dlib's CPU convolutions copy every input patch (img2col) and
+// multiply through OpenBLAS; OpenCV 4.6's dnn module was twice as fast; oneDNN's JIT
+// convolutions for the CPU at hand (AVX-512/AVX2) about three times faster again on one core.
+// Not thread-safe: one per engine worker (clone()); copies share the packed weights.
 #pragma once
 
 #include <memory>
@@ -17,7 +17,8 @@ namespace faceid::face {
 
 class DnnEmbedder {
  public:
-  static Result<std::unique_ptr<DnnEmbedder>> create(ResNetWeights weights);
+  // threads > 0: the OpenMP threads oneDNN may use per call (0: OpenMP's default).
+  static Result<std::unique_ptr<DnnEmbedder>> create(const ResNetWeights& weights, int threads = 0);
   ~DnnEmbedder();
 
   std::unique_ptr<DnnEmbedder> clone() const;
@@ -26,10 +27,11 @@ class DnnEmbedder {
 
  private:
   struct Impl;
+  struct Packed;
+  struct PackedConv;
   explicit DnnEmbedder(std::unique_ptr<Impl> impl);
-  static Result<std::unique_ptr<DnnEmbedder>> create_shared(
-      std::shared_ptr<const ResNetWeights> weights);
-  std::vector<Embedding> run(const std::vector<const FaceChip*>& chips);
+  static Result<std::unique_ptr<DnnEmbedder>> make(std::shared_ptr<Packed> packed,
+                                                   const ResNetWeights* source, int threads);
   std::unique_ptr<Impl> impl_;
 };
 
