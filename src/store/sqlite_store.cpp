@@ -281,8 +281,9 @@ Result<IndexCoverage> active_template_coverage(SqliteDb& db) {
 }
 
 // Templates are read in id order, this many at a time: a rebuild never holds every row (at 1M
-// the rows alone were ~700 MB of the 2.28 GB peak).
-constexpr std::int64_t kRebuildChunk = 20000;
+// the rows alone were ~700 MB of the 2.28 GB peak). Small chunks (~1 MB) also keep glibc from
+// raising its mmap threshold to a chunk's size and then keeping that much freed heap.
+constexpr std::int64_t kRebuildChunk = 2000;
 
 }  // namespace
 
