@@ -40,6 +40,8 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+
+#include "common/hash64.h"
 #if defined(__SSE4_1__)
 #include <smmintrin.h>
 #endif
@@ -178,55 +180,17 @@ class VectorFile {
   Fd fd_;
 };
 
-// A fast 64-bit checksum of a file's first `bytes` bytes (damage detection, not security).
-class Checksum {
- public:
-  void add(const void* data, std::size_t n) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < n; ++i) {
-      word_ |= static_cast<std::uint64_t>(p[i]) << (8 * filled_);
-      if (++filled_ == 8) flush();
-    }
-  }
-  void add_words(const std::uint64_t* w, std::size_t n) {  // fast path, when aligned
-    for (std::size_t i = 0; i < n; ++i) mix(w[i]);
-  }
-  std::uint64_t value() {
-    if (filled_) flush();
-    return h_ ^ (h_ >> 29);
-  }
-  bool aligned() const { return filled_ == 0; }
-
- private:
-  void mix(std::uint64_t w) {
-    h_ ^= w * 0x9E3779B97F4A7C15ULL;
-    h_ = ((h_ << 31) | (h_ >> 33)) * 0xC2B2AE3D27D4EB4FULL;
-  }
-  void flush() {
-    mix(word_);
-    word_ = 0;
-    filled_ = 0;
-  }
-  std::uint64_t h_ = 0x6A09E667F3BCC909ULL;
-  std::uint64_t word_ = 0;
-  int filled_ = 0;
-};
-
 // Checksum of the first `bytes` bytes of a file; false if it is shorter.
 bool checksum_file(int fd, std::uint64_t bytes, std::uint64_t* out) {
-  std::vector<std::uint64_t> buffer(1 << 17);  // 1 MiB
-  Checksum sum;
+  std::vector<char> buffer(1 << 20);
+  Hash64 sum;
   std::uint64_t done = 0;
   while (done < bytes) {
     const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(bytes - done, buffer.size() * 8));
+        static_cast<std::size_t>(std::min<std::uint64_t>(bytes - done, buffer.size()));
     const auto n = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
     if (n <= 0) return false;
-    if (sum.aligned() && n % 8 == 0) {
-      sum.add_words(buffer.data(), static_cast<std::size_t>(n) / 8);
-    } else {
-      sum.add(buffer.data(), static_cast<std::size_t>(n));
-    }
+    sum.add(buffer.data(), static_cast<std::size_t>(n));
     done += static_cast<std::uint64_t>(n);
   }
   *out = sum.value();
@@ -278,7 +242,7 @@ class Writer {
   }
   std::ostream& out_;
   std::vector<char> buffer_;
-  Checksum own_;
+  Hash64 own_;
 };
 
 class Reader {
@@ -314,7 +278,7 @@ class Reader {
   }
   std::istream& in_;
   std::uint64_t remaining_;
-  Checksum own_;
+  Hash64 own_;
 };
 
 std::string join(const std::string& dir, const char* name) { return dir + "/" + name; }
