@@ -160,17 +160,14 @@ int main(int argc, char** argv) {
     }
   }
   const std::string url = with_db(admin_url, db);
+  pqxx::connection c(url);
   if (!reuse) {
     faceid::store::PostgresOptions o;
     o.url = url;
-    auto store = faceid::store::PostgresStore::open(o);
-    if (auto m = (*store)->migrate(); !m) {
+    if (auto m = (*faceid::store::PostgresStore::open(o))->migrate(); !m) {
       std::fprintf(stderr, "migrate: %s\n", m.error().message.c_str());
       return 1;
     }
-  }
-  pqxx::connection c(url);
-  if (!reuse) {
     pqxx::nontransaction(c).exec(
         "DROP INDEX face_templates_embedding_hnsw");  // bulk load first, then build once
     auto load_start = Clock::now();

@@ -71,7 +71,8 @@ struct DnnEmbedder::Impl {
     size_t index;
   };
 
-  std::shared_ptr<const Packed> packed;  // the weights this copy's buffers point into
+  std::shared_ptr<Packed>
+      packed;  // the weights this copy's buffers point into; read-only once built
   int threads = 0;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -305,7 +306,7 @@ Result<std::unique_ptr<DnnEmbedder>> DnnEmbedder::make(std::shared_ptr<Packed> p
 }
 
 std::unique_ptr<DnnEmbedder> DnnEmbedder::clone() const {
-  auto copy = make(std::const_pointer_cast<Packed>(impl_->packed), nullptr, impl_->threads);
+  auto copy = make(impl_->packed, nullptr, impl_->threads);
   return copy ? std::move(*copy) : nullptr;  // the same network built once already
 }
 
