@@ -114,11 +114,7 @@ face::EngineOptions engine_options(const config::Config& config) {
 }
 
 liveness::FrameDecoding frame_decoding(const face::EngineOptions& engine) {
-  face::DecodeLimits limits;
-  limits.max_bytes = engine.max_image_bytes;
-  limits.max_pixels = engine.max_image_pixels;
-  limits.max_decoded_pixels = engine.max_decoded_pixels;
-  return {limits, engine.decode_gate};
+  return {face::decode_limits(engine), engine.decode_gate};
 }
 
 face::FaceEnginePtr unavailable_engine() { return std::make_unique<UnavailableEngine>(); }

@@ -62,10 +62,7 @@ DlibFaceEngine::DlibFaceEngine(EngineOptions options, std::unique_ptr<FaceAligne
     : options_(std::move(options)), aligner_(std::move(aligner)), pool_(std::move(workers)) {}
 
 Result<DlibFaceEngine::Frame> DlibFaceEngine::decode(std::string_view bytes) const {
-  DecodeLimits limits;
-  limits.max_bytes = options_.max_image_bytes;
-  limits.max_pixels = options_.max_image_pixels;
-  limits.max_decoded_pixels = options_.max_decoded_pixels;
+  DecodeLimits limits = decode_limits(options_);
   limits.min_long_side = kMaxAnalysisSide;
   auto decoded = options_.decode_gate ? options_.decode_gate->decode(bytes, limits)
                                       : decode_image(bytes, limits);

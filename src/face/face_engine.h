@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "face/decode_limits.h"
 
 namespace faceid::face {
 
@@ -110,6 +111,16 @@ struct EngineOptions {
   // from concurrent requests); 0 leaves the libraries' defaults (fastest for one image).
   int library_threads = 0;
 };
+
+// What one decode of an uploaded image may cost under these options (the engine's decodes and
+// the liveness verifier's frames alike).
+inline DecodeLimits decode_limits(const EngineOptions& o) {
+  DecodeLimits limits;
+  limits.max_bytes = o.max_image_bytes;
+  limits.max_pixels = o.max_image_pixels;
+  limits.max_decoded_pixels = o.max_decoded_pixels;
+  return limits;
+}
 
 // Loads every model once; fails with code "models_unavailable" naming the missing file.
 Result<FaceEnginePtr> load_face_engine(const EngineOptions& options);
