@@ -26,7 +26,7 @@ cmake --build "$build" >/dev/null
 corpus="$build/corpus"
 mkdir -p "$corpus" "$build/artifacts"
 if [ -z "$(ls -A "$corpus")" ]; then
-  testdata=${FACEID_TESTDATA_DIR:-../shared/testdata}
+  testdata=${FACEID_TESTDATA_DIR:-$(sed -n 's/^FACEID_TESTDATA_DIR:PATH=//p' "$build/CMakeCache.txt")}
   for f in faces/obama_small.jpg faces/obama_240p.jpg; do
     [ -f "$testdata/$f" ] && cp "$testdata/$f" "$corpus/$(basename "$f")"
   done
