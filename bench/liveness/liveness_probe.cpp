@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   cv::Mat first_image;
   std::printf("frame\tyaw\tpitch\tyawp\tpitchp\tear\tpassive\tresid\tpx\tdist\tplanar\tquality\n");
   for (int i = first_frame; i < argc; ++i) {
-    auto r =
-        (*engine)->analyze_single(read_file(argv[i]), {.liveness = true, .enforce_quality = false});
+    auto r = (*engine)->analyze_single(
+        read_file(argv[i]), {.liveness = true, .enforce_quality = false, .video_frame = true});
     if (!r) {
       std::printf("%s\t%s\n", argv[i], r.error().code.c_str());
       continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 
 #include "face/decode_gate.h"
@@ -32,6 +33,15 @@ constexpr float kSureFaceScore = 0.99f;
 // HOG confirmation looks at the candidate rescaled so its box is this wide (HOG's window
 // is 80 px; it upsamples small crops once more).
 constexpr double kConfirmFacePx = 100;
+// The landmark fit starts from the box the 68-point predictor was trained on: dlib's HOG box.
+// For an RFB-320 detection, HOG looks at the face rescaled so that the RFB box is this wide
+// (HOG's window is 80 px; its boxes are ~1.1 RFB widths), in a crop of this many box sides.
+constexpr double kHogStartFacePx = 100;
+constexpr float kHogStartCropSides = 2.0f;
+// A HOG box is the same face when its centre lies in the RFB box and its side is within
+// these multiples of the RFB width (HOG boxes measure ~1.1).
+constexpr float kHogMinSide = 0.6f;
+constexpr float kHogMaxSide = 1.8f;
 // analyze_all analyses at most this many faces (largest first): bounds the CPU one request
 // can take (each face costs ~25 ms of landmarks + embedding).
 constexpr size_t kMaxFacesPerImage = 64;
@@ -115,6 +125,42 @@ std::vector<Detection> DlibFaceEngine::liveness_boxes(EngineWorker& worker, cons
   return worker.liveness_detector->detect(frame.image, {find_small});
 }
 
+std::optional<cv::Rect2f> DlibFaceEngine::hog_start_box(EngineWorker& worker, const Frame& frame,
+                                                        const Detection& detection) const {
+  if (detection.style == BoxStyle::kHog || !worker.fallback_detector) return std::nullopt;
+  const cv::Rect2f& b = detection.box;
+  const float side = std::max(b.width, b.height) * kHogStartCropSides;
+  const cv::Rect around =
+      cv::Rect(cvRound(b.x + b.width / 2 - side / 2), cvRound(b.y + b.height / 2 - side / 2),
+               cvRound(side), cvRound(side)) &
+      cv::Rect(0, 0, frame.image.cols, frame.image.rows);
+  if (around.width < 8 || around.height < 8) return std::nullopt;
+  const double f = kHogStartFacePx / std::max(1.f, b.width);
+  cv::Mat crop;
+  cv::resize(frame.image(around), crop, cv::Size(), f, f,
+             f < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const cv::Rect2f expected = predictor_box_from_rfb(b);
+  const cv::Point2f want(expected.x + expected.width / 2, expected.y + expected.height / 2);
+  // The same face: a HOG box centred inside the RFB box, of a plausible size; the nearest to
+  // where the predictor-style box would be. Turned heads often need HOG's upsampled pass.
+  for (bool upsample : {false, true}) {
+    std::optional<cv::Rect2f> best;
+    float best_d = std::numeric_limits<float>::max();
+    for (const Detection& h : worker.fallback_detector->detect(crop, {upsample})) {
+      const cv::Rect2f r(around.x + h.box.x / f, around.y + h.box.y / f, h.box.width / f,
+                         h.box.height / f);
+      const cv::Point2f c(r.x + r.width / 2, r.y + r.height / 2);
+      if (!b.contains(c) || r.width < kHogMinSide * b.width || r.width > kHogMaxSide * b.width) {
+        continue;
+      }
+      const float d = static_cast<float>(cv::norm(c - want));
+      if (d < best_d) best_d = d, best = r;
+    }
+    if (best) return best;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // The liveness crop was calibrated on RFB-320 boxes. With the HOG detector, use the RFB box
@@ -138,8 +184,17 @@ FaceResult DlibFaceEngine::analyze_face(EngineWorker& worker, const Frame& frame
                                         const std::vector<Detection>& rfb_boxes,
                                         FaceChip* chip_out) const {
   Landmarks detector_fit{};
+  // Video frames of a challenge keep the refitted landmarks its checks were calibrated on
+  // (docs/liveness.md): from HOG's box, turned webcam frames drifted past the identity check.
+  const std::optional<cv::Rect2f> hog_box =
+      options.video_frame ? std::nullopt : hog_start_box(worker, frame, detection);
   const Landmarks landmarks =
-      aligner_->fit(frame.image, detection.box, detection.style, &detector_fit);
+      hog_box ? aligner_->fit(frame.image, *hog_box, BoxStyle::kHog, &detector_fit, true)
+              : aligner_->fit(frame.image, detection.box, detection.style, &detector_fit);
+  if (hog_box) {
+    // The liveness geometry stays calibrated on the detector's own first fit.
+    detector_fit = aligner_->landmarks(frame.image, detection.box, detection.style);
+  }
   *chip_out = aligner_->chip(frame.image, landmarks);
   FaceResult face;
   face.box = to_face_box(detection.box, detection.score, frame.scale, frame.offset);

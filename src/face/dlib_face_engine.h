@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <opencv2/core/mat.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,7 @@ class DlibFaceEngine final : public FaceEngine {
                                     const AnalyzeOptions& options) override;
   Result<std::vector<FaceResult>> analyze_all(std::string_view image_bytes,
                                               const AnalyzeOptions& options) override;
-  std::string model_version() const override { return "dlib-resnet-v1"; }
+  std::string model_version() const override { return kDefaultModelVersion; }
 
  private:
   struct Frame {
@@ -53,6 +54,10 @@ class DlibFaceEngine final : public FaceEngine {
   // Whether a second detection is surely a face (see kSureFaceScore).
   bool confirmed(EngineWorker& worker, const Frame& frame, const Detection& candidate) const;
   Result<Frame> decode(std::string_view bytes) const;
+  // The HOG box of an RFB-320 detection (the box the landmark predictor was trained on), when
+  // dlib's HOG detector sees the same face.
+  std::optional<cv::Rect2f> hog_start_box(EngineWorker& worker, const Frame& frame,
+                                          const Detection& detection) const;
   // liveness_boxes: RFB-320 detections of the frame, when the detector is HOG.
   FaceResult analyze_face(EngineWorker& worker, const Frame& frame, const Detection& detection,
                           const AnalyzeOptions& options,

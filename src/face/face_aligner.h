@@ -54,8 +54,10 @@ class FaceAligner {
   // (de-rolled) copy of the face when the eyes are tilted: what the engine uses.
   // `first_fit`, when given, receives the points fitted from the detector's box alone (what
   // the liveness verifier's geometry thresholds are calibrated on: docs/liveness.md).
+  // `trusted_box`: the box is dlib's own HOG box for this face, so the first fit is kept
+  // unless the head is rolled far (the refit corrects for boxes of other detectors).
   Landmarks fit(const cv::Mat& bgr, const cv::Rect2f& box, BoxStyle style,
-                Landmarks* first_fit = nullptr) const;
+                Landmarks* first_fit = nullptr, bool trusted_box = false) const;
   FaceChip chip(const cv::Mat& bgr, const Landmarks& landmarks) const;
 
  private:

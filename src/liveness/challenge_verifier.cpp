@@ -16,6 +16,27 @@
 namespace faceid::liveness {
 namespace {
 constexpr size_t kAnalysisThreads = 2;
+// Frames this close to frontal (solvePnP pose) join the capture's fused embedding.
+constexpr double kFrontalDeg = 15;
+
+// The mean embedding of the frontal frames that pass the quality gate, the chosen one always
+// among them: several views of one face in one capture are less noisy together than any one
+// of them (the same fusion as an account's templates: auth/face_match.h).
+face::Embedding fused_frontal(const std::vector<face::FaceResult>& faces, size_t best) {
+  face::Embedding sum = faces[best].embedding;
+  int n = 1;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    const auto& q = faces[i].quality;
+    if (i == best || !q.passed || std::abs(q.yaw_deg) > kFrontalDeg ||
+        std::abs(q.pitch_deg) > kFrontalDeg) {
+      continue;
+    }
+    for (int d = 0; d < face::kEmbeddingDim; ++d) sum[d] += faces[i].embedding[d];
+    ++n;
+  }
+  for (float& v : sum) v /= static_cast<float>(n);
+  return sum;
+}
 
 // A frame's pixels, possibly decoded scaled down (the decoded-pixel cap), and the factor from
 // its landmarks' coordinates (those of the full, oriented image) to those pixels. planar_fit
@@ -49,7 +70,8 @@ ChallengeVerifier::ChallengeVerifier(ChallengeService& challenges, face::FaceEng
 
 Result<std::vector<face::FaceResult>> ChallengeVerifier::analyze_frames(
     const std::vector<std::string_view>& frames, bool passive_liveness) {
-  const face::AnalyzeOptions options{.liveness = passive_liveness, .enforce_quality = false};
+  const face::AnalyzeOptions options{
+      .liveness = passive_liveness, .enforce_quality = false, .video_frame = true};
   std::vector<std::optional<Result<face::FaceResult>>> results(frames.size());
   auto work = [&](size_t first) {
     for (size_t i = first; i < frames.size(); i += kAnalysisThreads) {
@@ -110,7 +132,9 @@ Result<LiveFace> ChallengeVerifier::verify(const ChallengeResponse& response,
   };
   auto verdict = verify_response(challenge->actions, observed, t, planar);
   if (!verdict) return verdict.error();
+  const face::Embedding fused = fused_frontal(*faces, verdict->best_frame);
   LiveFace out{std::move((*faces)[verdict->best_frame]), *verdict, challenge->actions};
+  out.face.embedding = fused;
   out.face.liveness = passive_liveness ? std::optional(verdict->passive) : std::nullopt;
   return out;
 }

@@ -24,8 +24,9 @@ struct ChallengeResponse {
   std::vector<std::string_view> frames;  // encoded images, in capture order
 };
 
-// A response that passed: the frontal face the template or probe comes from (its liveness
-// field holds the aggregated passive score when passive liveness is on) and the verdict.
+// A response that passed: the frontal face the template or probe comes from (its embedding is
+// the mean of the capture's frontal frames that pass the quality gate; its liveness field
+// holds the aggregated passive score when passive liveness is on) and the verdict.
 struct LiveFace {
   face::FaceResult face;
   VerifiedResponse verdict;
