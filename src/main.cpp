@@ -83,8 +83,14 @@ int main(int argc, char** argv) {
   auto engine = faceid::cli::engine_options(*config);
   if (*embed) return faceid::cli::run_embed(engine, embed_files, embed_liveness, std::cout);
   if (*compare) {
+    // The 1:1 threshold for one template (FACE_MATCH_FMR on the calibration table).
+    auto calibration = faceid::cli::match_calibration(*config, faceid::face::kDefaultModelVersion);
+    if (!calibration) {
+      std::cerr << calibration.error().message << "\n";
+      return 1;
+    }
     return faceid::cli::run_compare(engine, compare_a, compare_b,
-                                    config->face_recognition_tolerance, std::cout);
+                                    (*calibration)->one_to_one_threshold(1), std::cout);
   }
   if (*models) return faceid::cli::run_prepare_models(engine, std::cout);
   if (*create_admin) return faceid::cli::run_user_create_admin(*config, admin);

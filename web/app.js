@@ -42,6 +42,7 @@ const MESSAGES = {
   no_face_detected: 'No face was found. Move into the oval, closer to the camera, in good light.',
   multiple_faces: 'More than one face is in view. Make sure only you are in front of the camera.',
   poor_image_quality: 'Your face was not clear enough.',
+  identifier_required: 'Please type your username or email above, then sign in with your face. This browser will remember it.',
   registration_refused: 'We could not create this account: the username or email may be taken, or this face is already registered. Try other details, or sign in.',
   too_many_attempts: 'Too many failed attempts. Please wait a while before trying again.',
   user_exists: 'That username or email is already registered.',
@@ -273,7 +274,9 @@ async function faceFlow(path, fields) {
     const blobs = await captureChallenge(ch.data);
     closeCamera();
     const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    for (const [k, v] of Object.entries(fields)) {
+      for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
+    }
     form.append('challenge_id', ch.data.challenge_id);
     blobs.forEach((b, i) => form.append('frames', b, 'frame-' + i + '.jpg'));
     showStatus('info', 'Checking your face…', 'checking');
@@ -299,6 +302,8 @@ async function showAccount(result) {
   session.refresh = result.refresh_token;
   const me = await api('GET', '/users/me', { token: session.access });
   if (!me.ok) return showError(me.code, me.details);
+  rememberAccount(me.data.username);
+  $('identifier').value = '';
   const dl = $('account-details');
   dl.replaceChildren();
   const rows = [
@@ -341,12 +346,52 @@ function signedOut(message, code) {
 
 // ---- wiring ----
 
+// Accounts that signed in on this browser, newest first: sent as sign-in hints, so that a
+// returning person only looks at the camera even where the face alone is not enough.
+const ACCOUNTS_KEY = 'faceid.accounts';
+const MAX_HINTS = 5;
+
+function rememberedAccounts() {
+  try {
+    const list = JSON.parse(localStorage.getItem(ACCOUNTS_KEY) || '[]');
+    return Array.isArray(list) ? list.filter((x) => typeof x === 'string').slice(0, MAX_HINTS) : [];
+  } catch (e) {
+    return [];
+  }
+}
+
+function rememberAccount(username) {
+  const list = [username, ...rememberedAccounts().filter((u) => u !== username)].slice(0, MAX_HINTS);
+  try {
+    localStorage.setItem(ACCOUNTS_KEY, JSON.stringify(list));
+  } catch (e) {
+    // Private browsing without storage: the person types the identifier again next time.
+  }
+}
+
 async function onSignIn() {
-  const r = await faceFlow('/auth/login', {});
+  const identifier = $('identifier').value.trim();
+  const hints = identifier ? [identifier] : rememberedAccounts();
+  if (hints.length === 0) {
+    // Where the face alone is not enough, ask before the capture, not after it.
+    const options = await api('GET', '/auth/login-options');
+    if (options.ok && options.data.face_only === false) {
+      markIdentifierNeeded();
+      return showError('identifier_required', []);
+    }
+  }
+  const r = await faceFlow('/auth/login', { hints });
   if (!r) return;
   if (r.code === 'cancelled') return showStatus('info', 'Cancelled.', 'cancelled');
+  if (r.code === 'identifier_required') markIdentifierNeeded();
   if (!r.ok) return showError(r.code, r.details);
   await showAccount(r.data);
+}
+
+function markIdentifierNeeded() {
+  $('identifier-optional').hidden = true;
+  $('identifier').required = true;
+  $('identifier').focus();
 }
 
 async function onRegister(event) {

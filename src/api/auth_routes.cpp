@@ -57,9 +57,25 @@ http::Response login(const ApiContext& ctx, http::Request& req) {
         make_error("validation_error", "Some fields are invalid", {"face_image: is required"}),
         req);
   }
-  auto result = ctx.face_auth.login(face, client_of(req));
+  // "identifier" (the username or email the page asked for) and repeated "hints" (accounts
+  // that signed in on this browser before) both name the accounts to compare with.
+  std::vector<std::string> hints;
+  if (auto id = form_value(req, "identifier"); id && !id->empty()) hints.push_back(*id);
+  for (const http::FormField* f : req.form_fields("hints")) {
+    if (!f->value.empty()) hints.push_back(f->value);
+  }
+  auto result = ctx.face_auth.login(face, hints, client_of(req));
   if (!result) return error_for(result.error(), req);
   return auth_success(*result);
+}
+
+// What the sign-in page and the CLI ask before a capture: whether the face alone is enough
+// here, or an identifier (or remembered accounts as hints) must go with it.
+http::Response login_options(const ApiContext& ctx, http::Request& req) {
+  auto face_only = ctx.face_auth.face_only_available();
+  if (!face_only) return error_for(face_only.error(), req);
+  return json_response(200,
+                       {{"face_only", *face_only}, {"max_hints", ctx.auth.settings.max_hints}});
 }
 
 http::Response verify(const ApiContext& ctx, http::Request& req) {
@@ -102,6 +118,7 @@ void add_auth_routes(http::Router& router, const ApiContext& ctx) {
   const auto* c = &ctx;
   router.post("/api/v1/auth/register", [c](http::Request& r) { return register_user(*c, r); });
   router.post("/api/v1/auth/login", [c](http::Request& r) { return login(*c, r); });
+  router.get("/api/v1/auth/login-options", [c](http::Request& r) { return login_options(*c, r); });
   router.post("/api/v1/auth/verify", [c](http::Request& r) { return verify(*c, r); });
   router.post("/api/v1/auth/refresh", [c](http::Request& r) { return refresh(*c, r); });
   router.post("/api/v1/auth/logout", [c](http::Request& r) { return logout(*c, r); });

@@ -25,6 +25,7 @@ int http_status_for(std::string_view code) {
       {"authentication_failed", 401},
       {"liveness_failed", 401},
       {"challenge_required", 400},
+      {"identifier_required", 400},
       {"challenge_invalid", 400},
       {"challenge_expired", 400},
       {"challenge_reused", 400},

@@ -1,6 +1,8 @@
 // Account lifecycle.
 #include "auth/account_service.h"
 
+#include <algorithm>
+
 #include "auth/account_rules.h"
 #include "auth/password_hasher.h"
 
@@ -29,15 +31,43 @@ Result<face::FaceResult> AccountService::analyze_live_face(const FaceEvidence& e
 }
 
 Status AccountService::check_not_registered(const face::Embedding& e,
-                                            const std::string& except_user) {
+                                            const std::string& except_user,
+                                            const ClientInfo& client) {
   if (!ctx_.settings.reject_duplicate_faces) return {};
+  auto census = ctx_.census->accounts_by_templates(ctx_.store, ctx_.clock.now());
+  if (!census) return census.error();
+  long long accounts = 0;
+  for (auto n : *census) accounts += n;
+  // A distance at which a new, different person is refused with at most
+  // DUPLICATE_MAX_REFUSAL probability at this many accounts; a nearer face within the 1:1
+  // threshold is only flagged for an administrator (look-alikes are not duplicates).
+  const auto& cal = *ctx_.settings.calibration;
+  const double refuse_within = cal.duplicate_threshold(accounts);
   auto hits = ctx_.store.search_faces(e, ctx_.settings.search_candidates);
   if (!hits) return hits.error();
+  std::vector<std::string> others;
   for (const auto& h : *hits) {
-    if (h.user_id != except_user && h.distance <= ctx_.settings.tolerance) {
-      return make_error("face_already_registered",
-                        "This face is already registered to another account");
+    if (h.user_id != except_user &&
+        std::find(others.begin(), others.end(), h.user_id) == others.end()) {
+      others.push_back(h.user_id);
     }
+  }
+  auto ranked = rank_accounts(ctx_.store, e, others, ctx_.engine.model_version());
+  if (!ranked) return ranked.error();
+  if (ranked->empty()) return {};
+  const AccountDistance& nearest = (*ranked)[0];
+  if (nearest.distance <= refuse_within) {
+    return make_error("face_already_registered",
+                      "This face is already registered to another account");
+  }
+  if (nearest.distance <= cal.one_to_one_threshold(nearest.templates)) {
+    ctx_.logger->warn("face resembles another account",
+                      {{"audit", true},
+                       {"event", "duplicate_suspected"},
+                       {"similar_user_id", nearest.user_id},
+                       {"distance", static_cast<double>(nearest.distance)},
+                       {"client_ip", client.ip},
+                       {"correlation_id", client.correlation_id}});
   }
   return {};
 }
@@ -87,7 +117,7 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
   tmpl.quality = quality_score(*face);
   tmpl.created_at = now;
   std::unique_lock enroll(enroll_mu_);
-  if (Status s = check_not_registered(face->embedding, ""); !s) {
+  if (Status s = check_not_registered(face->embedding, "", client); !s) {
     return outcome(s.error().code == "face_already_registered" ? registration_refused()
                                                                : s.error());
   }
@@ -101,6 +131,7 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
                        ? registration_refused()
                        : created.error());
   }
+  ctx_.census->invalidate();
   ctx_.metrics.registration("success");
   ctx_.logger->info("user registered", {{"audit", true},
                                         {"event", "register"},
@@ -127,11 +158,10 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
   if (!face) return face.error();
   // A stolen access token must not let someone enrol their own face: it has to be the
   // same person as the account's existing templates.
-  bool same_person = false;
-  for (const auto& t : *existing) {
-    same_person = same_person ||
-                  face::embedding_distance(face->embedding, t.embedding) <= ctx_.settings.tolerance;
-  }
+  const auto own =
+      distance_to_account(face->embedding, user_id, *existing, ctx_.engine.model_version());
+  const bool same_person =
+      own && own->distance <= ctx_.settings.calibration->one_to_one_threshold(own->templates);
   if (!existing->empty() && !same_person) {
     return make_error("face_mismatch", "The face does not match this account");
   }
@@ -142,10 +172,11 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
   tmpl.quality = quality_score(*face);
   tmpl.created_at = ctx_.clock.now();
   std::unique_lock enroll(enroll_mu_);
-  if (Status s = check_not_registered(face->embedding, user_id); !s) return s.error();
+  if (Status s = check_not_registered(face->embedding, user_id, client); !s) return s.error();
   auto added = ctx_.store.add_template(tmpl, ctx_.settings.max_templates);
   enroll.unlock();
   if (!added) return added.error();
+  ctx_.census->invalidate();
   ctx_.logger->info("face template added", {{"audit", true},
                                             {"event", "add_face"},
                                             {"user_id", user_id},
@@ -156,6 +187,7 @@ Result<store::FaceTemplate> AccountService::add_face(const std::string& user_id,
 
 Status AccountService::delete_account(const std::string& user_id, const ClientInfo& client) {
   if (Status s = ctx_.store.delete_user(user_id); !s) return s;
+  ctx_.census->invalidate();
   ctx_.logger->info("user deleted", {{"audit", true},
                                      {"event", "delete"},
                                      {"user_id", user_id},

@@ -42,7 +42,11 @@ class AccountService {
 
  private:
   Result<face::FaceResult> analyze_live_face(const FaceEvidence& face, const ClientInfo& client);
-  Status check_not_registered(const face::Embedding& e, const std::string& except_user);
+  // The duplicate-face rule (face/match_calibration.h): refuses a face nearer another account
+  // than DUPLICATE_MAX_REFUSAL allows; flags (audit log) one within that account's 1:1
+  // threshold.
+  Status check_not_registered(const face::Embedding& e, const std::string& except_user,
+                              const ClientInfo& client);
 
   AuthContext& ctx_;
   // Serialises "is this face already enrolled?" with the write that enrols it, so two

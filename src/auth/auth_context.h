@@ -2,14 +2,17 @@
 // services) and the policy knobs taken from Config.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <type_traits>
 
+#include "auth/face_match.h"
 #include "auth/lockout_policy.h"
 #include "auth/session_revocations.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
 #include "face/face_engine.h"
+#include "face/match_calibration.h"
 #include "observability/auth_metrics.h"
 #include "observability/logger.h"
 #include "store/store.h"
@@ -25,7 +28,12 @@ namespace faceid::auth {
 enum class ChallengeMode { kOff, kOptional, kRequired };
 
 struct AuthSettings {
-  double tolerance = 0.6;  // FACE_RECOGNITION_TOLERANCE
+  // Every match threshold comes from the model's calibration table and the configured error
+  // rates (face/match_calibration.h). Null only in tests that never compare faces.
+  std::shared_ptr<const face::MatchCalibration> calibration;
+  // The 1:1 distance for an account with one template, read off `calibration` at start-up:
+  // the scale of confidence scores and of lockout's "close" misses.
+  double tolerance = 0.6;
   bool liveness_enabled = true;
   double liveness_threshold = 0.7;
   bool reject_duplicate_faces = true;
@@ -39,6 +47,8 @@ struct AuthSettings {
   double ambiguity_margin = 0.06;
   int max_templates = 5;
   int search_candidates = 5;
+  // Sign-in hints (accounts that signed in on the same browser or machine) per attempt.
+  int max_hints = 5;
   ChallengeMode challenge_mode = ChallengeMode::kOptional;
 };
 
@@ -60,6 +70,8 @@ struct AuthContext {
   SessionRevocations& revocations;
   // The active liveness challenge; null when the service runs without one (challenges off).
   liveness::ChallengeVerifier* challenges = nullptr;
+  // Accounts by template count (sizes face-only search); shared by the services.
+  std::shared_ptr<AccountCensus> census = std::make_shared<AccountCensus>();
 };
 
 // The generic refusal for every failed sign-in: the same body whatever the cause, so a
@@ -73,6 +85,13 @@ inline Error too_many_attempts(std::chrono::seconds retry_after) {
   Error e = make_error("too_many_attempts", "Too many failed attempts: try again later");
   e.retry_after_seconds = static_cast<int>(retry_after.count());
   return e;
+}
+
+// Face-only sign-in is off at this number of accounts (the FPIR budget cannot be met): the
+// caller names the account (a username or email as a hint) and signs in 1:1.
+inline Error identifier_required() {
+  return make_error("identifier_required",
+                    "Face-only sign-in is not available here: give your username or email");
 }
 
 inline Error liveness_failed() {

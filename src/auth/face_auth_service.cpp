@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <map>
 
 #include "auth/account_rules.h"
 #include "auth/password_hasher.h"
@@ -151,59 +150,125 @@ Result<AuthSuccess> FaceAuthService::succeed(const store::User& user, double dis
   return out;
 }
 
-Result<AuthSuccess> FaceAuthService::login(const FaceEvidence& face, const ClientInfo& client) {
+Result<std::vector<store::User>> FaceAuthService::resolve_hints(
+    const std::vector<std::string>& hints) {
+  const auto& s = ctx_.settings;
+  if (static_cast<int>(hints.size()) > s.max_hints) {
+    return make_error("validation_error", "Some fields are invalid",
+                      {"hints: at most " + std::to_string(s.max_hints) + " accounts"});
+  }
+  std::vector<store::User> users;
+  for (const auto& hint : hints) {
+    if (hint.empty() || hint.size() > kMaxEmail) {
+      return make_error("validation_error", "Some fields are invalid",
+                        {"hints: each must be a username or an email"});
+    }
+    auto found = hint.find('@') != std::string::npos ? ctx_.store.find_user_by_email(hint)
+                                                     : ctx_.store.find_user_by_username(hint);
+    if (!found) return found.error();
+    // Unknown names are dropped without a word: the answer must not tell which exist.
+    if (!found->has_value()) continue;
+    const bool seen = std::any_of(users.begin(), users.end(),
+                                  [&](const store::User& u) { return u.id == (*found)->id; });
+    if (!seen) users.push_back(**found);
+  }
+  return users;
+}
+
+Result<std::optional<double>> FaceAuthService::face_only_threshold() {
+  auto census = ctx_.census->accounts_by_templates(ctx_.store, ctx_.clock.now());
+  if (!census) return census.error();
+  return ctx_.settings.calibration->one_to_many_threshold_by_count(
+      std::vector<long long>(census->begin(), census->end()));
+}
+
+Result<bool> FaceAuthService::face_only_available() {
+  auto t = face_only_threshold();
+  if (!t) return t.error();
+  return t->has_value();
+}
+
+Result<AuthSuccess> FaceAuthService::login(const FaceEvidence& face,
+                                           const std::vector<std::string>& hints,
+                                           const ClientInfo& client) {
   auto started = std::chrono::steady_clock::now();
   const auto& s = ctx_.settings;
+  auto hinted = resolve_hints(hints);
+  if (!hinted) return hinted.error();
+  // Face-only: a threshold whose expected false-positive identification rate over the
+  // active accounts is within budget, or none: then the caller must name the account.
+  std::optional<double> face_only;
+  if (hints.empty()) {
+    auto t = face_only_threshold();
+    if (!t) return t.error();
+    if (!*t) {
+      ctx_.metrics.login("login", "identifier_required");
+      return identifier_required();
+    }
+    face_only = *t;
+  }
   auto probe = analyze(face, "login", client, std::nullopt);
   if (!probe) return probe.error();
-  auto search_start = std::chrono::steady_clock::now();
-  auto hits = ctx_.store.search_faces(probe->face.embedding, s.search_candidates);
-  ctx_.metrics.vector_search(seconds_since(search_start));
-  if (!hits) return hits.error();
 
-  // Best distance per account (several templates of one person are near-ties).
-  std::map<std::string, float> best;
-  for (const auto& h : *hits) {
-    auto it = best.find(h.user_id);
-    if (it == best.end() || h.distance < it->second) best[h.user_id] = h.distance;
+  std::vector<std::string> candidates;
+  if (face_only) {
+    auto search_start = std::chrono::steady_clock::now();
+    auto hits = ctx_.store.search_faces(probe->face.embedding, s.search_candidates);
+    ctx_.metrics.vector_search(seconds_since(search_start));
+    if (!hits) return hits.error();
+    for (const auto& h : *hits) {
+      if (std::find(candidates.begin(), candidates.end(), h.user_id) == candidates.end()) {
+        candidates.push_back(h.user_id);
+      }
+    }
+  } else {
+    for (const auto& u : *hinted) candidates.push_back(u.id);
   }
-  std::vector<std::pair<float, std::string>> ranked;
-  ranked.reserve(best.size());
-  for (const auto& [user_id, d] : best) ranked.emplace_back(d, user_id);
-  std::sort(ranked.begin(), ranked.end());
+  // Each candidate by the distance to the mean of its templates (the fused rule).
+  auto ranked =
+      rank_accounts(ctx_.store, probe->face.embedding, candidates, ctx_.engine.model_version());
+  if (!ranked) return ranked.error();
   ctx_.metrics.face_match_latency(seconds_since(started));
+  double threshold = 0;
+  if (face_only) {
+    threshold = *face_only;
+  } else {
+    std::vector<int> counts;
+    for (const auto& r : *ranked) counts.push_back(r.templates);
+    threshold = s.calibration->hinted_threshold(counts);
+  }
 
   auto liveness = probe->face.liveness;
-  if (ranked.empty() || ranked[0].first > s.tolerance + s.near_miss_margin) {
+  if (ranked->empty() || (*ranked)[0].distance > threshold + s.near_miss_margin) {
     record_failure("no_match", std::nullopt, std::nullopt,
-                   ranked.empty() ? std::nullopt : std::optional<double>(ranked[0].first), liveness,
-                   client);
+                   ranked->empty() ? std::nullopt : std::optional<double>((*ranked)[0].distance),
+                   liveness, client);
     ctx_.metrics.login("login", "no_match");
     return authentication_failed();
   }
-  auto user = ctx_.store.find_user_by_id(ranked[0].second);
+  const AccountDistance& best = (*ranked)[0];
+  auto user = ctx_.store.find_user_by_id(best.user_id);
   if (!user) return user.error();
   if (!user->has_value()) return authentication_failed();  // deleted between search and read
-  double best_d = ranked[0].first;
-  if (best_d > s.tolerance) {  // near miss: counts against the nearest account
-    record_failure("no_match", *user, std::nullopt, best_d, liveness, client);
+  if (best.distance > threshold) {  // near miss: counts against the nearest account
+    record_failure("no_match", *user, std::nullopt, best.distance, liveness, client);
     ctx_.metrics.login("login", "no_match");
     return authentication_failed();
   }
-  if (ranked.size() > 1 && ranked[1].first <= s.tolerance &&
-      ranked[1].first - best_d < s.ambiguity_margin) {
-    record_failure("ambiguous", std::nullopt, std::nullopt, best_d, liveness, client);
+  if (ranked->size() > 1 && (*ranked)[1].distance <= threshold &&
+      (*ranked)[1].distance - best.distance < s.ambiguity_margin) {
+    record_failure("ambiguous", std::nullopt, std::nullopt, best.distance, liveness, client);
     ctx_.metrics.login("login", "ambiguous");
     return authentication_failed();
   }
   TimePoint now = ctx_.clock.now();
   if (!(*user)->is_active || is_locked((*user)->locked_until, now)) {
-    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, best_d,
+    record_failure((*user)->is_active ? "locked" : "inactive", *user, std::nullopt, best.distance,
                    liveness, client);
     ctx_.metrics.login("login", "locked");
     return authentication_failed();
   }
-  return succeed(**user, best_d, *probe, "login", client);
+  return succeed(**user, best.distance, *probe, "login", client);
 }
 
 Result<AuthSuccess> FaceAuthService::verify(const std::string& username, const FaceEvidence& face,
@@ -246,20 +311,20 @@ Result<AuthSuccess> FaceAuthService::verify(const std::string& username, const F
   }
   auto templates = ctx_.store.templates_for_user(user->id);
   if (!templates) return templates.error();
-  float best_d = std::numeric_limits<float>::infinity();
-  for (const auto& t : *templates) {
-    best_d = std::min(best_d, face::embedding_distance(probe->face.embedding, t.embedding));
-  }
+  const auto fused =
+      distance_to_account(probe->face.embedding, user->id, *templates, ctx_.engine.model_version());
+  const float best_d = fused ? fused->distance : std::numeric_limits<float>::infinity();
+  const double threshold = s.calibration->one_to_one_threshold(fused ? fused->templates : 1);
   ctx_.metrics.face_match_latency(seconds_since(started));
   std::optional<double> dist;
-  if (!templates->empty()) dist = best_d;
+  if (fused) dist = best_d;
   TimePoint now = ctx_.clock.now();
   if (!user->is_active || is_locked(user->locked_until, now)) {
     record_failure(user->is_active ? "locked" : "inactive", user, username, dist, liveness, client);
     ctx_.metrics.login("verify", "locked");
     return authentication_failed();
   }
-  if (best_d > s.tolerance) {
+  if (best_d > threshold) {
     record_failure("no_match", user, username, dist, liveness, client);
     ctx_.metrics.login("verify", "no_match");
     return authentication_failed();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/auth_context.h"
 #include "auth/face_evidence.h"
@@ -32,9 +33,18 @@ class FaceAuthService {
   // challenge's codes (analyze_evidence), authentication_failed; verify also validation_error
   // and too_many_attempts (this client failed too often against this username: see
   // LockoutPolicy).
-  Result<AuthSuccess> login(const FaceEvidence& face, const ClientInfo& client);
+  // login: face-only 1:N when `hints` is empty (identifier_required when the FPIR budget
+  // cannot be met at the current number of accounts: face/match_calibration.h), else 1:k over
+  // the accounts the hints name (usernames or emails of accounts that signed in on the same
+  // browser or machine; unknown ones are ignored).
+  Result<AuthSuccess> login(const FaceEvidence& face, const std::vector<std::string>& hints,
+                            const ClientInfo& client);
   Result<AuthSuccess> verify(const std::string& username, const FaceEvidence& face,
                              const std::optional<std::string>& password, const ClientInfo& client);
+
+  // Whether login() without hints is answered at the current number of accounts (the page
+  // asks for the identifier before the capture when it is not).
+  Result<bool> face_only_available();
 
   // Records a refused-by-rate-limit attempt (called by the API's rate limiter).
   void record_rate_limited(const ClientInfo& client);
@@ -53,6 +63,9 @@ class FaceAuthService {
                                                 const std::string& username,
                                                 const ClientInfo& client);
   void maybe_lock(const store::User& user, const ClientInfo& client);
+  Result<std::vector<store::User>> resolve_hints(const std::vector<std::string>& hints);
+  // The face-only threshold at the current census; nullopt: face-only is off.
+  Result<std::optional<double>> face_only_threshold();
   Result<AuthSuccess> succeed(const store::User& user, double distance, const AnalyzedFace& probe,
                               const char* mode, const ClientInfo& client);
 

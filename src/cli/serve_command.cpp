@@ -23,6 +23,7 @@
 #include "auth/retention_task.h"
 #include "auth/session_service.h"
 #include "cli/commands.h"
+#include "cli/operating_point.h"
 #include "cli/service_factory.h"
 #include "face/blas_kernels.h"
 #include "face/decode_gate.h"
@@ -55,9 +56,11 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
-auth::AuthSettings auth_settings(const config::Config& c) {
+auth::AuthSettings auth_settings(const config::Config& c,
+                                 std::shared_ptr<const face::MatchCalibration> calibration) {
   auth::AuthSettings s;
-  s.tolerance = c.face_recognition_tolerance;
+  s.tolerance = calibration->one_to_one_threshold(1);
+  s.calibration = std::move(calibration);
   s.liveness_enabled = c.liveness_enabled;
   s.liveness_threshold = c.liveness_threshold;
   s.reject_duplicate_faces = c.reject_duplicate_faces;
@@ -117,8 +120,15 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     engine = unavailable_engine();
   }
 
+  // Every match threshold comes from the model's measured table (docs/accuracy.md).
+  auto calibration = match_calibration(config, face::kDefaultModelVersion);
+  if (!calibration) {
+    logger->error("no match calibration", {{"error", calibration.error().message}});
+    return 1;
+  }
   // After the engine: the PostgreSQL store searches only templates of its model version.
-  auto store = open_store(config, models_status ? (*engine)->model_version() : "");
+  auto store = open_store(config, models_status ? (*engine)->model_version() : "",
+                          duplicate_recheck_distance(config, **calibration));
   if (!store) {
     logger->error("cannot open store", {{"error", store.error().message}});
     return 1;
@@ -153,7 +163,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                              clock,
                              auth_metrics,
                              logger,
-                             auth_settings(config),
+                             auth_settings(config, *calibration),
                              *shared->revocations};
   liveness::ChallengeOptions challenge_options;
   challenge_options.lifetime = std::chrono::seconds(config.liveness_challenge_ttl_seconds);
@@ -183,6 +193,9 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   ops.before_metrics = [&] {
     if (auto s = (*store)->summary(clock.now())) {
       auth_metrics.set_accounts(s->active_users, s->locked_users);
+    }
+    if (auto census = auth_ctx.census->accounts_by_templates(**store, clock.now())) {
+      auth_metrics.set_operating_point(operating_point(**calibration, *census));
     }
   };
 
@@ -240,6 +253,8 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                 {"environment", config.production() ? "production" : "development"},
                 {"openblas_core", face::loaded_openblas_core()},
                 {"version", std::string(kVersion)}});
+  log_operating_point(*logger, **calibration,
+                      auth_ctx.census->accounts_by_templates(**store, clock.now()));
   logger->flush();  // supervisors and tests wait for this line to know the port is ours
 
   int sig = 0;

@@ -37,7 +37,8 @@ class UnavailableEngine final : public face::FaceEngine {
 
 }  // namespace
 
-Result<store::StorePtr> open_store(const config::Config& config, const std::string& model_version) {
+Result<store::StorePtr> open_store(const config::Config& config, const std::string& model_version,
+                                   double duplicate_recheck) {
   if (!config.database_url.empty()) {
     if (!store::is_postgres_url(config.database_url)) {
       return make_error("invalid_config",
@@ -49,8 +50,7 @@ Result<store::StorePtr> open_store(const config::Config& config, const std::stri
     o.pool_size = config.workers;
     o.ef_search = config.pgvector_ef_search;
     o.model_version = model_version;
-    o.duplicate_tolerance =
-        config.reject_duplicate_faces ? config.face_recognition_tolerance : -1.0;
+    o.duplicate_tolerance = config.reject_duplicate_faces ? duplicate_recheck : -1.0;
     auto s = store::PostgresStore::open(o);
     if (!s) return s.error();
     return store::StorePtr(std::move(*s));
@@ -59,6 +59,28 @@ Result<store::StorePtr> open_store(const config::Config& config, const std::stri
       store::SqliteStore::open((std::filesystem::path(config.data_dir) / "faceid.db").string());
   if (!s) return s.error();
   return store::StorePtr(std::move(*s));
+}
+
+Result<std::shared_ptr<const face::MatchCalibration>> match_calibration(
+    const config::Config& config, const std::string& model_version) {
+  face::MatchSettings settings;
+  settings.target_fmr = config.face_match_fmr;
+  if (config.face_recognition_tolerance > 0) {
+    settings.fixed_threshold = config.face_recognition_tolerance;
+  }
+  settings.face_only_max_fpir = config.face_only_max_fpir;
+  settings.face_only_max_fnmr = config.face_only_max_fnmr;
+  settings.duplicate_max_refusal = config.duplicate_max_refusal;
+  auto table = face::MatchCalibration::builtin(model_version, settings);
+  if (!table) return table.error();
+  return std::shared_ptr<const face::MatchCalibration>(
+      std::make_shared<face::MatchCalibration>(std::move(*table)));
+}
+
+double duplicate_recheck_distance(const config::Config& config,
+                                  const face::MatchCalibration& calibration) {
+  constexpr long long kManyAccounts = 1'000'000;
+  return config.reject_duplicate_faces ? calibration.duplicate_threshold(kManyAccounts) : -1.0;
 }
 
 SharedState::SharedState() = default;

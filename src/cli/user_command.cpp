@@ -44,8 +44,14 @@ int run_user_create_admin(const config::Config& config, const NewAdmin& admin) {
     std::cerr << "user: " << tokens.error().message << "\n";
     return 1;
   }
+  auto calibration = match_calibration(config, (*engine)->model_version());
+  if (!calibration) {
+    std::cerr << "user: " << calibration.error().message << "\n";
+    return 1;
+  }
   auth::AuthSettings settings;
-  settings.tolerance = config.face_recognition_tolerance;
+  settings.calibration = *calibration;
+  settings.tolerance = (*calibration)->one_to_one_threshold(1);
   settings.liveness_enabled = false;  // an operator enrolling from a file, not a camera
   settings.reject_duplicate_faces = config.reject_duplicate_faces;
   auth::MemorySessionRevocations revocations(off.clock);

@@ -190,6 +190,11 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"AUTH_MODE", choice(&Config::auth_mode, "AUTH_MODE", {"face", "face+password"})},
       {"FACE_RECOGNITION_TOLERANCE",
        number(&Config::face_recognition_tolerance, "FACE_RECOGNITION_TOLERANCE", 0.05, 1.5)},
+      {"FACE_MATCH_FMR", number(&Config::face_match_fmr, "FACE_MATCH_FMR", 1e-7, 0.1)},
+      {"FACE_ONLY_MAX_FPIR", number(&Config::face_only_max_fpir, "FACE_ONLY_MAX_FPIR", 0.0, 1.0)},
+      {"FACE_ONLY_MAX_FNMR", number(&Config::face_only_max_fnmr, "FACE_ONLY_MAX_FNMR", 0.0, 1.0)},
+      {"DUPLICATE_MAX_REFUSAL",
+       number(&Config::duplicate_max_refusal, "DUPLICATE_MAX_REFUSAL", 0.0, 1.0)},
       {"FACE_DETECTION_MODEL",
        choice(&Config::face_detection_model, "FACE_DETECTION_MODEL", {"cnn", "hog"})},
       {"LIVENESS_ENABLED", boolean(&Config::liveness_enabled, "LIVENESS_ENABLED")},
@@ -398,7 +403,15 @@ std::string describe(const Config& c) {
   j["ACCESS_TOKEN_EXPIRE_MINUTES"] = c.access_token_expire_minutes;
   j["REFRESH_TOKEN_EXPIRE_DAYS"] = c.refresh_token_expire_days;
   j["AUTH_MODE"] = c.auth_mode;
-  j["FACE_RECOGNITION_TOLERANCE"] = c.face_recognition_tolerance;
+  if (c.face_recognition_tolerance > 0) {
+    j["FACE_RECOGNITION_TOLERANCE"] = c.face_recognition_tolerance;
+  } else {
+    j["FACE_RECOGNITION_TOLERANCE"] = nullptr;
+  }
+  j["FACE_MATCH_FMR"] = c.face_match_fmr;
+  j["FACE_ONLY_MAX_FPIR"] = c.face_only_max_fpir;
+  j["FACE_ONLY_MAX_FNMR"] = c.face_only_max_fnmr;
+  j["DUPLICATE_MAX_REFUSAL"] = c.duplicate_max_refusal;
   j["FACE_DETECTION_MODEL"] = c.face_detection_model;
   j["LIVENESS_ENABLED"] = c.liveness_enabled;
   j["LIVENESS_THRESHOLD"] = c.liveness_threshold;

@@ -40,7 +40,18 @@ struct Config {
   std::string auth_mode = "face";  // face | face+password (verify route)
 
   // Face engine.
-  double face_recognition_tolerance = 0.6;
+  // Match decisions come from the model's calibration table (face/match_calibration.h):
+  // FACE_MATCH_FMR is the 1:1 false-match rate aimed at; a FACE_RECOGNITION_TOLERANCE > 0
+  // overrides the 1:1 distance (0: unset).
+  double face_recognition_tolerance = 0;
+  double face_match_fmr = 1e-3;
+  // Face-only 1:N is answered while its expected false-positive identification rate over the
+  // active accounts stays within this budget with a false-non-match rate within the second;
+  // otherwise the caller must name the account (identifier_required).
+  double face_only_max_fpir = 1e-3;
+  double face_only_max_fnmr = 0.3;
+  // The duplicate-face rule refuses a new, different person with at most this probability.
+  double duplicate_max_refusal = 0.01;
   std::string face_detection_model = "cnn";  // cnn | hog
   bool liveness_enabled = true;
   double liveness_threshold = 0.7;

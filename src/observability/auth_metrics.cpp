@@ -47,7 +47,23 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
                            .Name("faceid_locked_accounts_total")
                            .Help("Accounts locked right now")
                            .Register(r)
-                           .Add({})) {
+                           .Add({})),
+      match_threshold_(prometheus::BuildGauge()
+                           .Name("faceid_match_threshold")
+                           .Help("Face distance accepted, by decision (one_to_one: an account with "
+                                 "one template; face_only: 1:N at the current accounts)")
+                           .Register(r)),
+      match_expected_(prometheus::BuildGauge()
+                          .Name("faceid_match_expected_error_rate")
+                          .Help("Error rates expected at the thresholds in force (calibration "
+                                "table on LFW), by decision and rate (fmr, fnmr, fpir)")
+                          .Register(r)),
+      face_only_enabled_(prometheus::BuildGauge()
+                             .Name("faceid_face_only_enabled")
+                             .Help("1 while face-only sign-in (1:N) is answered, 0 while an "
+                                   "identifier is required")
+                             .Register(r)
+                             .Add({})) {
   // Series that exist from the start, so dashboards and alerts see zeros, not gaps.
   for (const char* outcome :
        {"success", "validation_error", "registration_refused", "liveness_failed"}) {
@@ -62,6 +78,16 @@ AuthMetrics::AuthMetrics(prometheus::Registry& r)
   liveness_.Add({{"result", "spoof"}});
   for (const char* group : {"register", "login", "default"})
     rate_limit_hits_.Add({{"route", group}});
+}
+
+void AuthMetrics::set_operating_point(const MatchOperatingPoint& p) {
+  match_threshold_.Add({{"decision", "one_to_one"}}).Set(p.one_to_one_threshold);
+  match_expected_.Add({{"decision", "one_to_one"}, {"rate", "fmr"}}).Set(p.one_to_one_fmr);
+  match_expected_.Add({{"decision", "one_to_one"}, {"rate", "fnmr"}}).Set(p.one_to_one_fnmr);
+  face_only_enabled_.Set(p.face_only ? 1 : 0);
+  match_threshold_.Add({{"decision", "face_only"}}).Set(p.face_only ? p.face_only_threshold : 0);
+  match_expected_.Add({{"decision", "face_only"}, {"rate", "fpir"}}).Set(p.face_only_fpir);
+  match_expected_.Add({{"decision", "face_only"}, {"rate", "fnmr"}}).Set(p.face_only_fnmr);
 }
 
 void AuthMetrics::registration(const std::string& outcome) {

@@ -13,6 +13,17 @@
 
 namespace faceid::observability {
 
+// The match decisions in force (face/match_calibration.h), as /metrics states them.
+struct MatchOperatingPoint {
+  double one_to_one_threshold = 0;  // for an account with one template
+  double one_to_one_fmr = 0;        // expected, from the calibration table
+  double one_to_one_fnmr = 0;
+  bool face_only = false;          // face-only 1:N answered at the current number of accounts
+  double face_only_threshold = 0;  // when face_only
+  double face_only_fpir = 0;       // expected, at the current number of accounts
+  double face_only_fnmr = 0;
+};
+
 class AuthMetrics {
  public:
   explicit AuthMetrics(prometheus::Registry& registry);
@@ -24,6 +35,7 @@ class AuthMetrics {
   void vector_search(double seconds);
   void rate_limit_hit(const std::string& route_group);
   void set_accounts(std::int64_t active_users, std::int64_t locked_accounts);
+  void set_operating_point(const MatchOperatingPoint& p);
 
  private:
   prometheus::Family<prometheus::Counter>& registrations_;
@@ -34,6 +46,9 @@ class AuthMetrics {
   prometheus::Family<prometheus::Counter>& rate_limit_hits_;
   prometheus::Gauge& active_users_;
   prometheus::Gauge& locked_accounts_;
+  prometheus::Family<prometheus::Gauge>& match_threshold_;
+  prometheus::Family<prometheus::Gauge>& match_expected_;
+  prometheus::Gauge& face_only_enabled_;
 };
 
 }  // namespace faceid::observability

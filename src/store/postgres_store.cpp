@@ -135,6 +135,7 @@ const std::vector<Statement>& statements() {
       // Usernames compare case-insensitively ("Alice" and "alice" are one account).
       {"user_by_username",
        "SELECT " + kUserColumns + " FROM users WHERE lower(username) = lower($1)"},
+      {"user_by_email", "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)"},
       {"user_clash",
        "SELECT EXISTS(SELECT 1 FROM users WHERE lower(username) = lower($1)), "
        "EXISTS(SELECT 1 FROM users WHERE lower(email) = lower($2))"},
@@ -191,6 +192,10 @@ const std::vector<Statement>& statements() {
       {"login_stats",
        "SELECT (SELECT count(*) FROM login_successes WHERE created_at >= $1::timestamptz), "
        "(SELECT count(*) FROM failed_login_attempts WHERE created_at >= $1::timestamptz)"},
+      {"accounts_by_template_count",
+       "SELECT n, count(*) FROM (SELECT count(*) AS n FROM face_templates t JOIN users u "
+       "ON u.id = t.user_id WHERE u.is_active GROUP BY t.user_id) AS per_user GROUP BY n "
+       "ORDER BY n"},
       {"summary",
        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM users WHERE is_active), "
        "(SELECT count(*) FROM users WHERE is_locked AND locked_until > $1::timestamptz), "
@@ -617,6 +622,15 @@ Result<std::optional<User>> PostgresStore::find_user_by_username(const std::stri
   });
 }
 
+Result<std::optional<User>> PostgresStore::find_user_by_email(const std::string& email) {
+  return run(*pool_, [&](PgConnection& c) -> Result<std::optional<User>> {
+    pqxx::nontransaction n(*c.conn);
+    auto r = n.exec_prepared("user_by_email", email);
+    if (r.empty()) return std::optional<User>();
+    return std::optional<User>(read_user(r[0]));
+  });
+}
+
 Status PostgresStore::delete_user(const std::string& id) {
   auto work = [&](pqxx::work& tx) -> Status {
     tx.exec_prepared("delete_attempts_of_user", id);
@@ -783,6 +797,19 @@ Result<SuspiciousActivity> PostgresStore::suspicious_activity(TimePoint since,
     return SuspiciousActivity{
         rows_of<CountByKey>(n.exec_prepared("suspicious_ips", t, threshold), read),
         rows_of<CountByKey>(n.exec_prepared("suspicious_accounts", t, threshold), read)};
+  });
+}
+
+Result<std::vector<std::int64_t>> PostgresStore::accounts_by_template_count() {
+  return run(*pool_, [&](PgConnection& c) -> Result<std::vector<std::int64_t>> {
+    pqxx::nontransaction n(*c.conn);
+    std::vector<std::int64_t> out(1, 0);
+    for (const auto& row : n.exec_prepared("accounts_by_template_count")) {
+      const auto k = row[0].as<std::int64_t>();
+      if (k >= static_cast<std::int64_t>(out.size())) out.resize(k + 1, 0);
+      out[k] = row[1].as<std::int64_t>();
+    }
+    return out;
   });
 }
 

@@ -51,6 +51,7 @@ class PostgresStore final : public Store {
   Result<User> create_user(const User& user, const FaceTemplate& first_template) override;
   Result<std::optional<User>> find_user_by_id(const std::string& id) override;
   Result<std::optional<User>> find_user_by_username(const std::string& username) override;
+  Result<std::optional<User>> find_user_by_email(const std::string& email) override;
   Status delete_user(const std::string& id) override;
   Status set_lock(const std::string& id, std::optional<TimePoint> locked_until,
                   TimePoint now) override;
@@ -58,6 +59,7 @@ class PostgresStore final : public Store {
 
   Result<std::vector<FaceTemplate>> templates_for_user(const std::string& user_id) override;
   Result<FaceTemplate> add_template(const FaceTemplate& tmpl, int max_templates) override;
+  Result<std::vector<std::int64_t>> accounts_by_template_count() override;
   Result<std::vector<FaceMatch>> search_faces(const Vector128& probe, int k) override;
 
   Status record_login_success(const std::string& user_id, const std::string& ip,

@@ -400,6 +400,10 @@ Result<std::optional<User>> SqliteStore::find_user_by_username(const std::string
   return find_user("username = ? COLLATE NOCASE", username);
 }
 
+Result<std::optional<User>> SqliteStore::find_user_by_email(const std::string& email) {
+  return find_user("email = ? COLLATE NOCASE", email);
+}
+
 Status SqliteStore::delete_user(const std::string& id) {
   std::lock_guard lock(mu_);
   SqliteTransaction tx(*db_);
@@ -595,6 +599,23 @@ Result<SuspiciousActivity> SqliteStore::suspicious_activity(TimePoint since,
       bind, read);
   if (!accounts) return accounts.error();
   return SuspiciousActivity{std::move(*ips), std::move(*accounts)};
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::accounts_by_template_count() {
+  std::lock_guard lock(mu_);
+  auto rows = query<std::pair<std::int64_t, std::int64_t>>(
+      *db_,
+      "SELECT n, count(*) FROM (SELECT count(*) AS n FROM face_templates t JOIN users u "
+      "ON u.id = t.user_id WHERE u.is_active = 1 GROUP BY t.user_id) GROUP BY n ORDER BY n",
+      [](SqliteStatement&) {},
+      [](const SqliteStatement& s) { return std::pair(s.int64(0), s.int64(1)); });
+  if (!rows) return rows.error();
+  std::vector<std::int64_t> out(1, 0);
+  for (const auto& [n, count] : *rows) {
+    if (n >= static_cast<std::int64_t>(out.size())) out.resize(n + 1, 0);
+    out[n] = count;
+  }
+  return out;
 }
 
 Result<PeriodStats> SqliteStore::login_stats(TimePoint since) {

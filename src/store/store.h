@@ -30,6 +30,8 @@ class Store {
   virtual Result<User> create_user(const User& user, const FaceTemplate& first_template) = 0;
   virtual Result<std::optional<User>> find_user_by_id(const std::string& id) = 0;
   virtual Result<std::optional<User>> find_user_by_username(const std::string& username) = 0;
+  // Emails compare case-insensitively, as at registration.
+  virtual Result<std::optional<User>> find_user_by_email(const std::string& email) = 0;
   // Deletes the user, templates, tokens and every attempt record naming it (GDPR erasure).
   virtual Status delete_user(const std::string& id) = 0;
   // Locks until `locked_until`, or unlocks (nullopt): then locked_until records `now`, so
@@ -42,6 +44,9 @@ class Store {
   virtual Result<std::vector<FaceTemplate>> templates_for_user(const std::string& user_id) = 0;
   // Adds a template unless the user already has `max_templates`.
   virtual Result<FaceTemplate> add_template(const FaceTemplate& tmpl, int max_templates) = 0;
+  // Active accounts by how many templates they hold: result[k] = accounts with k templates
+  // (index 0 unused). The match policy sizes a face-only search by it.
+  virtual Result<std::vector<std::int64_t>> accounts_by_template_count() = 0;
   // 1:N: the nearest templates of active users, exact distances, nearest first.
   virtual Result<std::vector<FaceMatch>> search_faces(const Vector128& probe, int k) = 0;
 

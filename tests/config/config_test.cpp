@@ -17,7 +17,12 @@ TEST(ConfigTest, DefaultsMatchThePythonService) {
   auto c = load({{"SECRET_KEY", kGoodSecret}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->port, 8000);
-  EXPECT_DOUBLE_EQ(c->face_recognition_tolerance, 0.6);
+  // Match thresholds come from the calibration table at these error rates; no fixed distance.
+  EXPECT_DOUBLE_EQ(c->face_recognition_tolerance, 0);
+  EXPECT_DOUBLE_EQ(c->face_match_fmr, 1e-3);
+  EXPECT_DOUBLE_EQ(c->face_only_max_fpir, 1e-3);
+  EXPECT_DOUBLE_EQ(c->face_only_max_fnmr, 0.3);
+  EXPECT_DOUBLE_EQ(c->duplicate_max_refusal, 0.01);
   EXPECT_DOUBLE_EQ(c->liveness_threshold, 0.7);
   EXPECT_EQ(c->rate_limit_register.count, 5);
   EXPECT_EQ(c->rate_limit_register.window_seconds, 3600);
@@ -41,6 +46,10 @@ TEST(ConfigTest, EveryVariableIsRead) {
                 {"ACCESS_TOKEN_EXPIRE_MINUTES", "15"},
                 {"REFRESH_TOKEN_EXPIRE_DAYS", "3"},
                 {"FACE_RECOGNITION_TOLERANCE", "0.5"},
+                {"FACE_MATCH_FMR", "0.0001"},
+                {"FACE_ONLY_MAX_FPIR", "0.01"},
+                {"FACE_ONLY_MAX_FNMR", "0.1"},
+                {"DUPLICATE_MAX_REFUSAL", "0.05"},
                 {"FACE_DETECTION_MODEL", "hog"},
                 {"LIVENESS_ENABLED", "false"},
                 {"LIVENESS_THRESHOLD", "0.55"},
@@ -72,6 +81,10 @@ TEST(ConfigTest, EveryVariableIsRead) {
   EXPECT_EQ(c->access_token_expire_minutes, 15);
   EXPECT_EQ(c->refresh_token_expire_days, 3);
   EXPECT_DOUBLE_EQ(c->face_recognition_tolerance, 0.5);
+  EXPECT_DOUBLE_EQ(c->face_match_fmr, 1e-4);
+  EXPECT_DOUBLE_EQ(c->face_only_max_fpir, 0.01);
+  EXPECT_DOUBLE_EQ(c->face_only_max_fnmr, 0.1);
+  EXPECT_DOUBLE_EQ(c->duplicate_max_refusal, 0.05);
   EXPECT_EQ(c->face_detection_model, "hog");
   EXPECT_FALSE(c->liveness_enabled);
   EXPECT_DOUBLE_EQ(c->liveness_threshold, 0.55);
@@ -117,6 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadValue{"PORT", "80a"}, BadValue{"PORT", "70000"}, BadValue{"WORKERS", "0"},
         BadValue{"FACE_RECOGNITION_TOLERANCE", "abc"}, BadValue{"FACE_RECOGNITION_TOLERANCE", "5"},
+        BadValue{"FACE_MATCH_FMR", "0"}, BadValue{"FACE_MATCH_FMR", "0.5"},
+        BadValue{"FACE_ONLY_MAX_FPIR", "2"}, BadValue{"DUPLICATE_MAX_REFUSAL", "-1"},
         BadValue{"FACE_DETECTION_MODEL", "mtcnn"}, BadValue{"LIVENESS_ENABLED", "maybe"},
         BadValue{"LIVENESS_THRESHOLD", "1.5"}, BadValue{"RATE_LIMIT_LOGIN", "ten/minute"},
         BadValue{"RATE_LIMIT_REGISTER", "5/fortnight"}, BadValue{"ENVIRONMENT", "staging"},

@@ -77,7 +77,9 @@ TEST_F(ClientE2E, RegisterLoginMeRefreshLogoutDelete) {
 
   auto logout = client({"logout"});
   ASSERT_EQ(logout.exit_code, 0) << logout.output;
-  EXPECT_TRUE(saved().is_null()) << "tokens kept after logout";
+  EXPECT_FALSE(saved().contains("refresh_token")) << "tokens kept after logout";
+  // The account that signed in is remembered (a hint for the next sign-in), not its tokens.
+  EXPECT_EQ(saved()["accounts"], nlohmann::json::array({"cli_obama"}));
   auto me_out = client({"me"});
   EXPECT_EQ(me_out.exit_code, 3) << me_out.output;
   EXPECT_EQ(json_of(me_out)["error"]["code"], "not_signed_in");
@@ -86,11 +88,47 @@ TEST_F(ClientE2E, RegisterLoginMeRefreshLogoutDelete) {
   ASSERT_EQ(verify.exit_code, 0) << verify.output;
   auto del = client({"delete"});
   ASSERT_EQ(del.exit_code, 0) << del.output;
-  EXPECT_TRUE(saved().is_null());
+  EXPECT_FALSE(saved().contains("refresh_token"));
 
   auto gone = client({"login", "--image", kFaces + "obama_2.jpg"});
   EXPECT_EQ(gone.exit_code, 2) << gone.output;
   EXPECT_EQ(json_of(gone)["error"]["code"], "authentication_failed");
+}
+
+// Beyond the face-only budget: the client asks for --identifier once, then remembers the
+// account and signs in with the face alone (the remembered account goes as a hint).
+TEST(ClientE2EIdentifier, AnIdentifierGivenOnceIsRememberedAsAHint) {
+  ServerProcess server{{{"LIVENESS_ENABLED", "false"},
+                        {"RATE_LIMIT_ENABLED", "false"},
+                        {"FACE_ONLY_MAX_FPIR", "0.000000001"}}};
+  ASSERT_TRUE(server.running()) << server.output();
+  TempDir home;
+  auto client = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"client", "--url", server.base_url()});
+    return run_faceid(args, base_env(home, {{"XDG_CONFIG_HOME", home.file("config")}}),
+                      home.path().string());
+  };
+  auto reg = client({"register", "--username", "cli_rose", "--email", "rose@example.com",
+                     "--password", "Correct-Horse-42", "--image", kFaces + "rose_leslie_1.jpg"});
+  ASSERT_EQ(reg.exit_code, 0) << reg.output;
+  // Another machine (a fresh config) knows nobody: the server asks for the identifier.
+  TempDir other;
+  auto asked = run_faceid(
+      {"client", "--url", server.base_url(), "login", "--image", kFaces + "rose_leslie_2.jpg"},
+      base_env(other, {{"XDG_CONFIG_HOME", other.file("config")}}), other.path().string());
+  EXPECT_NE(asked.exit_code, 0) << asked.output;
+  EXPECT_EQ(nlohmann::json::parse(asked.output, nullptr, false)["error"]["code"],
+            "identifier_required");
+  auto named = run_faceid({"client", "--url", server.base_url(), "login", "--identifier",
+                           "rose@example.com", "--image", kFaces + "rose_leslie_2.jpg"},
+                          base_env(other, {{"XDG_CONFIG_HOME", other.file("config")}}),
+                          other.path().string());
+  ASSERT_EQ(named.exit_code, 0) << named.output;
+  auto again = run_faceid(
+      {"client", "--url", server.base_url(), "login", "--image", kFaces + "rose_leslie_2.jpg"},
+      base_env(other, {{"XDG_CONFIG_HOME", other.file("config")}}), other.path().string());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(nlohmann::json::parse(again.output, nullptr, false)["user"]["username"], "cli_rose");
 }
 
 TEST_F(ClientE2E, StrangersFaceIsRefusedWithExitCode2) {

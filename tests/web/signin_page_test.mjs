@@ -109,6 +109,9 @@ async function startServer() {
     MODELS_DIR: path.join(SRC, 'models'), WEB_DIR: path.join(SRC, 'web'),
     SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', WORKERS: '4',
     RATE_LIMIT_ENABLED: 'false',
+    // A deployment beyond what face-only sign-in may serve: the page must name the account,
+    // from the accounts it remembers or from the person once.
+    FACE_ONLY_MAX_FPIR: '0.000000001',
   };
   const out = fs.openSync(path.join(dir, 'stdout.log'), 'a');
   const child = spawn(BIN, ['serve'], { env, cwd: dir, stdio: ['ignore', out, out] });
@@ -128,6 +131,7 @@ async function startServer() {
 const camera = path.join(tmp, 'camera.y4m');
 let nextClip = null;  // (actions) => shots, for the next challenge the page receives
 const issued = [];
+const loginForms = [];  // the multipart bodies the page sent to /auth/login
 
 async function newPage(browser, base) {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 }, baseURL: base });
@@ -147,6 +151,10 @@ async function newPage(browser, base) {
     log('challenge', body.actions.join(', '));
     writeY4m(camera, nextClip(body.actions));
     await route.fulfill({ response });
+  });
+  await page.route('**/api/v1/auth/login', async (route) => {
+    loginForms.push((route.request().postDataBuffer() || Buffer.alloc(0)).toString('latin1'));
+    await route.continue();
   });
   if (process.env.FACEID_WEB_DUMP) {  // debugging: keep what the page uploads
     await page.route('**/api/v1/auth/*', async (route) => {
@@ -216,6 +224,25 @@ async function main() {
     assert.equal(r.code, 'signed_in', r.text);
     assert.match(await page.locator('#account-details').textContent(), /webuser@example\.com/);
     assert.match(await page.locator('#signin-facts').textContent(), /face and liveness challenge/);
+    // The browser remembered the registered account and sent it as a hint.
+    assert.match(loginForms.at(-1), /name="hints"\r\n\r\nwebuser\r\n/, 'no hint sent');
+
+    // A browser that remembers nobody is asked for the identifier before any capture, then
+    // signs in with it.
+    r = await click(page, 'Log out');
+    assert.equal(r.code, 'signed_out');
+    await page.evaluate(() => localStorage.clear());
+    const challengesBefore = issued.length;
+    r = await click(page, 'Sign in with my face');
+    log('sign in, nobody remembered ->', r.code, r.text);
+    assert.equal(r.code, 'identifier_required', r.text);
+    assert.match(r.text, /username or email/);
+    assert.equal(issued.length, challengesBefore, 'a challenge was spent before asking');
+    await page.getByLabel(/Username or email/).fill('webuser@example.com');
+    r = await click(page, 'Sign in with my face');
+    log('sign in with the identifier ->', r.code, r.text);
+    assert.equal(r.code, 'signed_in', r.text);
+    assert.match(loginForms.at(-1), /name="hints"\r\n\r\nwebuser@example\.com\r\n/);
 
     // Log out, then a still photo of someone else held to the camera is refused.
     r = await click(page, 'Log out');

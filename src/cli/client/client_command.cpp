@@ -104,7 +104,13 @@ class Client final : public ClientCommand {
         ->required();
     add_image_option(register_);
 
-    login_ = cmd_->add_subcommand("login", "sign in with a face (the face finds the account)");
+    login_ = cmd_->add_subcommand(
+        "login",
+        "sign in with a face: the face finds the account among those that signed in from this "
+        "machine before, or alone where the server allows it");
+    login_->add_option("--identifier", identifier_,
+                       "your username or email, where the server asks for it "
+                       "(identifier_required); remembered after a sign-in");
     add_image_option(login_);
 
     verify_ = cmd_->add_subcommand("verify", "sign in as USERNAME with its face");
@@ -194,6 +200,17 @@ class Client final : public ClientCommand {
   int sign_in(const std::string& path, bool with_account) {
     std::vector<Part> parts;
     if (!username_.empty()) parts.push_back({"username", username_, ""});
+    if (*login_) {
+      // The accounts that signed in from this machine go as hints (1:k); an identifier given
+      // now replaces them.
+      auto known = tokens_->accounts(url_);
+      if (!known) return fail(known.error());
+      if (!identifier_.empty()) {
+        parts.push_back({"identifier", identifier_, ""});
+      } else {
+        for (const auto& a : *known) parts.push_back({"hints", a, ""});
+      }
+    }
     if (with_account) parts.push_back({"email", email_, ""});
     if (!password_.empty()) parts.push_back({"password", password_, ""});
     if (camera_chosen()) {
@@ -211,8 +228,15 @@ class Client final : public ClientCommand {
     if (!reply) return fail(reply.error());
     if (reply->status >= 200 && reply->status < 300) {
       if (Status s = keep(reply->body); !s) return fail(s.error());
+      if (Status s = remember(reply->body); !s) return fail(s.error());
     }
     return print(*reply);
+  }
+
+  Status remember(const nlohmann::json& body) {
+    if (!body.is_object() || !body.contains("user") || !body["user"].is_object()) return {};
+    const std::string name = body["user"].value("username", "");
+    return name.empty() ? Status{} : tokens_->remember_account(url_, name);
   }
 
   // Adds the face from the camera to `parts`: the frames of a challenge response when the
@@ -363,6 +387,7 @@ class Client final : public ClientCommand {
   std::string url_ = "http://localhost:8000";
   std::string tokens_path_;
   std::string username_;
+  std::string identifier_;
   std::string email_;
   std::string password_;
   std::string image_;

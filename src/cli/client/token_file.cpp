@@ -72,9 +72,11 @@ Result<std::optional<SavedTokens>> TokenFile::load(const std::string& server) co
 Status TokenFile::save(const std::string& server, const SavedTokens& t) const {
   auto all = read_all(path_);
   if (!all) return all.error();
-  (*all)[server] = {{"access_token", t.access_token},
-                    {"refresh_token", t.refresh_token},
-                    {"access_expires_at", t.access_expires_at}};
+  auto& entry = (*all)[server];
+  if (!entry.is_object()) entry = nlohmann::json::object();
+  entry["access_token"] = t.access_token;
+  entry["refresh_token"] = t.refresh_token;
+  entry["access_expires_at"] = t.access_expires_at;
   return write_all(path_, *all);
 }
 
@@ -82,7 +84,38 @@ Status TokenFile::forget(const std::string& server) const {
   auto all = read_all(path_);
   if (!all) return all.error();
   if (!all->contains(server)) return {};
-  all->erase(server);
+  auto& entry = (*all)[server];
+  if (entry.is_object() && entry.contains("accounts")) {
+    for (const char* k : {"access_token", "refresh_token", "access_expires_at"}) entry.erase(k);
+  } else {
+    all->erase(server);
+  }
+  return write_all(path_, *all);
+}
+
+Result<std::vector<std::string>> TokenFile::accounts(const std::string& server) const {
+  auto all = read_all(path_);
+  if (!all) return all.error();
+  std::vector<std::string> out;
+  if (!all->contains(server) || !(*all)[server].is_object()) return out;
+  for (const auto& a : (*all)[server].value("accounts", nlohmann::json::array())) {
+    if (a.is_string() && out.size() < kMaxAccounts) out.push_back(a.get<std::string>());
+  }
+  return out;
+}
+
+Status TokenFile::remember_account(const std::string& server, const std::string& username) const {
+  auto known = accounts(server);
+  if (!known) return known.error();
+  std::vector<std::string> list{username};
+  for (const auto& a : *known) {
+    if (a != username && list.size() < kMaxAccounts) list.push_back(a);
+  }
+  auto all = read_all(path_);
+  if (!all) return all.error();
+  auto& entry = (*all)[server];
+  if (!entry.is_object()) entry = nlohmann::json::object();
+  entry["accounts"] = list;
   return write_all(path_, *all);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -27,7 +28,14 @@ class TokenFile {
   const std::string& path() const { return path_; }
   Result<std::optional<SavedTokens>> load(const std::string& server) const;
   Status save(const std::string& server, const SavedTokens& tokens) const;
+  // Forgets the session's tokens; the remembered accounts stay.
   Status forget(const std::string& server) const;
+  // Usernames that signed in to `server` from this machine, newest first (at most
+  // kMaxAccounts): sent as sign-in hints, so that a returning person needs no identifier
+  // where the face alone is not enough.
+  static constexpr size_t kMaxAccounts = 5;
+  Result<std::vector<std::string>> accounts(const std::string& server) const;
+  Status remember_account(const std::string& server, const std::string& username) const;
 
  private:
   std::string path_;
