@@ -62,8 +62,9 @@ Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx
   if (!ctx.sessions.is_active(*claims)) return make_error("invalid_token", "session ended");
   auto user = ctx.auth.store.find_user_by_id(claims->subject);
   if (!user) return user.error();
-  if (!user->has_value() || !(*user)->is_active ||
-      auth::is_locked((*user)->locked_until, ctx.auth.clock.now())) {
+  // A lock stops new sign-ins, not the owner's live sessions: a stranger who managed to lock
+  // the account must not also sign its owner out.
+  if (!user->has_value() || !(*user)->is_active) {
     return make_error("invalid_token", "Invalid or revoked token");
   }
   return **user;

@@ -76,7 +76,8 @@ void FaceAuthService::maybe_lock(const store::User& user, const ClientInfo& clie
   auto counts =
       ctx_.store.account_failures(user.id, since, lockout_.close_distance(ctx_.settings.tolerance));
   if (!counts) return;
-  LockDecision d = lockout_.evaluate({counts->total, counts->clients, counts->close}, now);
+  LockDecision d =
+      lockout_.evaluate({counts->total, client_networks(counts->ips), counts->close}, now);
   if (!d.lock) return;
   if (Status s = ctx_.store.set_lock(user.id, d.locked_until, now); !s) return;
   ctx_.logger->warn("account locked", {{"audit", true},
@@ -118,7 +119,11 @@ Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, cons
     return face.error();
   }
   if (!face) {
-    record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt, client);
+    // Recorded against the name tried (the client's own throttle still counts it), never
+    // against the account: an undecodable image, no face, a quality or liveness refusal
+    // compared no face with the owner's, so it must not help a stranger lock the account.
+    record_failure(reason_for(face.error().code), std::nullopt, tried, std::nullopt, std::nullopt,
+                   client);
     ctx_.metrics.login(mode, reason_for(face.error().code));
     return face.error();
   }

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -31,9 +33,13 @@ struct LockoutOptions {
 // The account's failures inside the window (all clients).
 struct AccountFailures {
   std::int64_t total = 0;
-  std::int64_t clients = 0;  // distinct client addresses among them
+  std::int64_t clients = 0;  // distinct client networks among them (client_networks())
   std::int64_t close = 0;    // close-but-wrong faces among them
 };
+
+// How many different clients these addresses are: one per IPv4 /24 and IPv6 /64 (one
+// attacker easily holds many addresses of one network); unparsable strings count alone.
+std::int64_t client_networks(const std::vector<std::string>& ips);
 
 // One client's failures against one account inside the window.
 struct ClientFailures {

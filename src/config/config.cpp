@@ -189,7 +189,15 @@ const std::map<std::string, Setter, std::less<>>& setters() {
        integer(&Config::refresh_token_expire_days, "REFRESH_TOKEN_EXPIRE_DAYS", 1, 365)},
       {"AUTH_MODE", choice(&Config::auth_mode, "AUTH_MODE", {"face", "face+password"})},
       {"FACE_RECOGNITION_TOLERANCE",
-       number(&Config::face_recognition_tolerance, "FACE_RECOGNITION_TOLERANCE", 0.05, 1.5)},
+       [](Config& c, const std::string& v) -> Status {
+         // Empty: unset (thresholds from the calibration table at FACE_MATCH_FMR).
+         if (v.empty()) {
+           c.face_recognition_tolerance = 0;
+           return {};
+         }
+         return number(&Config::face_recognition_tolerance, "FACE_RECOGNITION_TOLERANCE", 0.05,
+                       1.5)(c, v);
+       }},
       {"FACE_MATCH_FMR", number(&Config::face_match_fmr, "FACE_MATCH_FMR", 1e-7, 0.1)},
       {"FACE_ONLY_MAX_FPIR", number(&Config::face_only_max_fpir, "FACE_ONLY_MAX_FPIR", 0.0, 1.0)},
       {"FACE_ONLY_MAX_FNMR", number(&Config::face_only_max_fnmr, "FACE_ONLY_MAX_FNMR", 0.0, 1.0)},

@@ -169,6 +169,9 @@ const std::vector<Statement>& statements() {
       {"account_failures",
        "SELECT count(*), count(DISTINCT ip), count(*) FILTER (WHERE distance <= $3) "
        "FROM failed_login_attempts WHERE user_id = $1 AND created_at >= $2::timestamptz"},
+      {"account_failure_ips",
+       "SELECT DISTINCT ip FROM failed_login_attempts WHERE user_id = $1 AND "
+       "created_at >= $2::timestamptz AND ip IS NOT NULL LIMIT $3"},
       {"client_failures",
        "SELECT count(*), " + ms("max(created_at)") +
            " FROM failed_login_attempts WHERE ip = $1 AND created_at >= $2::timestamptz AND "
@@ -754,8 +757,13 @@ Result<AccountFailureCounts> PostgresStore::account_failures(const std::string& 
   return run(*pool_, [&](PgConnection& c) -> Result<AccountFailureCounts> {
     pqxx::nontransaction n(*c.conn);
     auto r = n.exec_prepared1("account_failures", user_id, format_time(since), close_distance);
-    return AccountFailureCounts{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(),
-                                r[2].as<std::int64_t>()};
+    AccountFailureCounts out{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(),
+                             r[2].as<std::int64_t>(), {}};
+    for (const auto& row :
+         n.exec_prepared("account_failure_ips", user_id, format_time(since), kMaxFailureIps)) {
+      out.ips.push_back(row[0].as<std::string>());
+    }
+    return out;
   });
 }
 

@@ -73,7 +73,10 @@ struct AccountFailureCounts {
   std::int64_t total = 0;
   std::int64_t clients = 0;  // distinct IPs
   std::int64_t close = 0;    // distance <= the close distance asked for
+  // The distinct IPs (at most kMaxFailureIps), so the policy can count networks, not addresses.
+  std::vector<std::string> ips;
 };
+inline constexpr int kMaxFailureIps = 64;
 
 struct ClientFailureCounts {
   std::int64_t count = 0;

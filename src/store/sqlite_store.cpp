@@ -538,7 +538,18 @@ Result<AccountFailureCounts> SqliteStore::account_failures(const std::string& us
         return AccountFailureCounts{s.int64(0), s.int64(1), s.int64(2)};
       });
   if (!rows) return rows.error();
-  return rows->empty() ? AccountFailureCounts{} : rows->front();
+  AccountFailureCounts out = rows->empty() ? AccountFailureCounts{} : rows->front();
+  auto ips = query<std::string>(
+      *db_,
+      "SELECT DISTINCT ip FROM failed_login_attempts WHERE user_id = ?1 AND created_at >= ?2 "
+      "AND ip IS NOT NULL LIMIT ?3",
+      [&](SqliteStatement& s) {
+        s.bind(1, user_id).bind(2, format_time(since)).bind(3, std::int64_t{kMaxFailureIps});
+      },
+      [](const SqliteStatement& s) { return s.text(0); });
+  if (!ips) return ips.error();
+  out.ips = std::move(*ips);
+  return out;
 }
 
 Result<ClientFailureCounts> SqliteStore::client_failures(const std::optional<std::string>& user_id,

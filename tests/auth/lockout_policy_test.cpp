@@ -88,3 +88,17 @@ TEST(LockoutPolicy, NoLockedUntilMeansUnlocked) { EXPECT_FALSE(is_locked(std::nu
 
 }  // namespace
 }  // namespace faceid::auth
+
+namespace faceid::auth {
+namespace {
+
+TEST(ClientNetworks, AddressesCountOncePerIpv4Slash24AndIpv6Slash64) {
+  EXPECT_EQ(client_networks({}), 0);
+  EXPECT_EQ(client_networks({"203.0.113.1", "203.0.113.200", "203.0.113.7"}), 1);
+  EXPECT_EQ(client_networks({"10.0.1.1", "10.0.2.1", "10.0.3.1"}), 3);
+  EXPECT_EQ(client_networks({"2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:3::1"}), 2);
+  EXPECT_EQ(client_networks({"cli", "cli", "203.0.113.1"}), 2);
+}
+
+}  // namespace
+}  // namespace faceid::auth

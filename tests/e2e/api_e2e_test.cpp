@@ -557,7 +557,8 @@ TEST(ApiLimitsTest, FailuresFromManyClientsLockTheAccountWhichUnlocksByItself) {
   HttpClient c(server.base_url());
   ASSERT_EQ(register_user(c, "obama", photo("obama_1.jpg")).status, 201);
   ASSERT_EQ(verify(c, "obama", photo("obama_2.jpg")).status, 200);
-  for (const char* ip : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
+  // Clients count by network (IPv4 /24): three networks.
+  for (const char* ip : {"10.0.1.1", "10.0.2.1", "10.0.3.1"}) {
     EXPECT_EQ(verify_from(c, ip, "obama", photo("biden_1.jpg")).status, 401) << ip;
   }
   // Locked: even the right face is refused, with the same body as a mismatch.
@@ -569,6 +570,39 @@ TEST(ApiLimitsTest, FailuresFromManyClientsLockTheAccountWhichUnlocksByItself) {
   EXPECT_EQ(login(c, photo("obama_3.jpg")).status, 401);
   sleep(4);
   EXPECT_EQ(verify(c, "obama", photo("obama_2.jpg")).status, 200);
+}
+
+// Issue 20, item 4: undecodable images, or real faces from many addresses of one network,
+// never lock the account; a lock that does happen ends no live session.
+TEST(ApiLimitsTest, AStrangerCannotLockAnAccountOrEndItsSessions) {
+  ServerProcess server(recognition_env({{"MAX_FAILED_LOGIN_ATTEMPTS", "3"},
+                                        {"TRUSTED_PROXIES", "*"}}));
+  ASSERT_TRUE(server.running()) << server.output();
+  HttpClient c(server.base_url());
+  auto reg = register_user(c, "alice", photo("obama_1.jpg"));
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string token = reg.json()["access_token"];
+  std::string noise(2048, '\0');
+  for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+  // 12 undecodable images from four networks: no face was compared.
+  for (int i = 0; i < 12; ++i) {
+    const std::string ip = "198.51." + std::to_string(100 + i % 4) + ".9";
+    EXPECT_NE(verify_from(c, ip, "alice", noise).status, 200);
+  }
+  // Real wrong faces from many addresses of one /24: one client.
+  for (int i = 1; i <= 6; ++i) {
+    verify_from(c, "203.0.113." + std::to_string(i), "alice", photo("biden_1.jpg"));
+  }
+  EXPECT_EQ(c.get("/api/v1/users/me", bearer(token)).status, 200);
+  auto owner = verify_from(c, "192.0.2.10", "alice", photo("obama_2.jpg"));
+  EXPECT_EQ(owner.status, 200) << owner.body;
+  // Wrong faces from three networks do lock; the owner's live session goes on.
+  for (const char* ip : {"10.0.1.1", "10.0.2.1", "10.0.3.1"}) {
+    verify_from(c, ip, "alice", photo("biden_1.jpg"));
+  }
+  EXPECT_EQ(verify_from(c, "192.0.2.10", "alice", photo("obama_2.jpg")).status, 401);  // locked
+  auto me = c.get("/api/v1/users/me", bearer(token));
+  EXPECT_EQ(me.status, 200) << me.body;
 }
 
 TEST(ApiLimitsTest, AStrangerFailingFromOneClientIsSlowedAndTheOwnerIsNot) {
@@ -631,9 +665,9 @@ TEST(ApiLimitsTest, AdminUnlockEndsALockEarly) {
                 .exit_code,
             0);
   std::string admin = login(c, photo("obama_2.jpg")).json()["access_token"];
-  verify_from(c, "10.0.0.1", "biden", photo("obama_3.jpg"));
-  verify_from(c, "10.0.0.2", "biden", photo("obama_4.jpg"));
-  verify_from(c, "10.0.0.3", "biden", photo("obama_3.jpg"));
+  verify_from(c, "10.0.1.1", "biden", photo("obama_3.jpg"));
+  verify_from(c, "10.0.2.1", "biden", photo("obama_4.jpg"));
+  verify_from(c, "10.0.3.1", "biden", photo("obama_3.jpg"));
   EXPECT_EQ(verify(c, "biden", photo("biden_2.jpg")).status, 401);  // locked
   auto unlock =
       c.post("/api/v1/admin/users/" + biden_id + "/unlock", "", "application/json", bearer(admin));
