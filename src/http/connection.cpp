@@ -22,11 +22,11 @@ namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using tcp = net::ip::tcp;
 
-constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+constexpr std::size_t kMaxHeadBytes = std::size_t{16} << 10;
 // Bytes of a body the parser may hold back unconsumed: a chunk-size line with its extensions,
 // or the last chunk's trailer section. Body bytes themselves are consumed as they come, so only
 // an endless line (or an attack) reaches this.
-constexpr std::size_t kMaxPendingBodyBytes = 16 * 1024;
+constexpr std::size_t kMaxPendingBodyBytes = std::size_t{16} << 10;
 // After a final response with Connection: close, unread request bytes are drained for a
 // moment so the kernel does not answer them with a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -336,7 +336,7 @@ bool Connection::send_continue() {
     if (final) {
       disarm();
       set_phase(Phase::kHandling);
-      respond(std::move(*final), true);  // the body was never invited: close after
+      respond(*final, true);  // the body was never invited: close after
       return false;
     }
   }
@@ -382,7 +382,7 @@ void Connection::answer_too_large() {
   req.body_error =
       is_json_content_type(req.header("content-type")) ? "too_large_json" : "too_large";
   Response res = handle_safely(ctx_.router, req);
-  respond(std::move(res), true);
+  respond(res, true);
 }
 
 void Connection::dispatch() {
@@ -422,8 +422,7 @@ void Connection::dispatch() {
   auto self = shared_from_this();
   bool queued = ctx_.pool.try_submit([self, req = std::move(req)]() mutable {
     Response res = handle_safely(self->ctx_.router, req);
-    net::post(self->executor(),
-              [self, res = std::move(res)]() mutable { self->respond(std::move(res), false); });
+    net::post(self->executor(), [self, res = std::move(res)] { self->respond(res, false); });
   });
   if (!queued) {
     // Waiting longer would only grow latency for everyone: say so at once.
@@ -434,7 +433,7 @@ void Connection::dispatch() {
     count_refusal(503);
     Response res = edge_error(503, "server_busy", "Server is busy; retry shortly", correlation_id_);
     res.set_header("Retry-After", "1");
-    respond(std::move(res), false);
+    respond(res, false);
   }
 }
 
@@ -457,7 +456,7 @@ void Connection::count_refusal(int status) {
                                         "refused", status, 0.0);
 }
 
-void Connection::respond(Response response, bool close) {
+void Connection::respond(const Response& response, bool close) {
   if (phase_ == Phase::kClosed || phase_ == Phase::kClosing) return;
   // Sockets are scarce: do not keep idle ones open.
   bool scarce = ctx_.limits.total() * 4 >= ctx_.limits.max_total() * 3;
@@ -497,7 +496,7 @@ void Connection::on_written(const error_code& ec) {
     close();
     return;
   }
-  if (out_.capacity() > 64 * 1024) {
+  if (out_.capacity() > std::size_t{64} << 10) {
     std::string().swap(out_);
   } else {
     out_.clear();

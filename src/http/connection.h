@@ -87,7 +87,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch();
   Request request_head(std::string& error);
   void answer_too_large();
-  void respond(Response response, bool close);
+  void respond(const Response& response, bool close);
   void count_refusal(int status);
   void refuse(int status, const std::string& code, const std::string& message);
   void write_more();

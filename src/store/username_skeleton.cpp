@@ -44,9 +44,12 @@ std::string username_skeleton(std::string_view username) {
 }
 
 std::string username_skeleton_sql(std::string_view column) {
-  std::string expr = "lower(" + std::string(column) + ")";
+  std::string expr = "lower(";
+  expr.append(column).append(")");
   for (const auto& [from, to] : kSteps) {
-    expr = "replace(" + expr + ", '" + std::string(from) + "', '" + std::string(to) + "')";
+    std::string wrapped = "replace(";
+    wrapped.append(expr).append(", '").append(from).append("', '").append(to).append("')");
+    expr = std::move(wrapped);
   }
   return expr;
 }
