@@ -104,4 +104,11 @@ ProcessMemory process_memory(int pid) {
   return m;
 }
 
+bool reset_peak_memory(int pid) {
+  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 }  // namespace faceid::testing

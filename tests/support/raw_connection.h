@@ -44,5 +44,8 @@ struct ProcessMemory {
   long long peak = 0;
 };
 ProcessMemory process_memory(int pid);
+// Resets the process's peak (VmHWM) to its current RSS, so the next peak belongs to what
+// follows (Linux: "5" to /proc/PID/clear_refs). False when the kernel refused.
+bool reset_peak_memory(int pid);
 
 }  // namespace faceid::testing
