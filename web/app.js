@@ -55,6 +55,7 @@ const MESSAGES = {
   payload_too_large: 'The camera images were too large. Please try again.',
   not_found: 'Face sign-in with a liveness check is not available on this server.',
   invalid_token: 'Your session has ended. Please sign in again.',
+  reauthentication_required: 'For this, please sign in with your face again first (your last sign-in was more than a few minutes ago).',
   token_expired: 'Your session has ended. Please sign in again.',
   not_authenticated: 'Your session has ended. Please sign in again.',
   service_unavailable: 'The service is unavailable right now. Please try again shortly.',

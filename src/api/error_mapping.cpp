@@ -37,6 +37,7 @@ int http_status_for(std::string_view code) {
       {"invalid_token", 401},
       {"token_expired", 401},
       {"not_authenticated", 401},
+      {"reauthentication_required", 401},
       {"forbidden", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},

@@ -9,6 +9,12 @@ namespace {
 ratelimit::RateLimit limit_of(const config::RateSpec& r) {
   return {r.count, std::chrono::seconds(r.window_seconds)};
 }
+// Paths that match no route reach no handler, but each is a log line and a 404: a client
+// probing (or flooding) them gets this many a minute. Unmatched /api paths stay in "default".
+const config::RateSpec& unmatched_limit() {
+  static const config::RateSpec spec{60, 60, "60/minute"};
+  return spec;
+}
 }  // namespace
 
 std::string rate_limit_group(const std::string& method, const std::string& path) {
@@ -29,11 +35,12 @@ http::Middleware rate_limit_middleware(const ApiContext& ctx) {
     // The matched route template (set by the Router before middleware), never the raw path:
     // only unmatched paths, which reach no handler, fall back to it for the default bucket.
     std::string group = rate_limit_group(req.method, req.route.empty() ? req.path : req.route);
+    if (group.empty() && req.route.empty()) group = "unmatched";
     if (!cfg.rate_limit_enabled || group.empty() || req.method == "OPTIONS") return next(req);
     const config::RateSpec& spec = group == "register" ? cfg.rate_limit_register
-                                   : group == "login" || group == "challenge"
-                                       ? cfg.rate_limit_login
-                                       : cfg.rate_limit_default;
+                                   : group == "login" || group == "challenge" ? cfg.rate_limit_login
+                                   : group == "unmatched"                     ? unmatched_limit()
+                                                          : cfg.rate_limit_default;
     auto decision = ctx.limiter.hit(group + ":" + req.client_ip, limit_of(spec));
     if (!decision) {
       // The shared limiter is unreachable: fail closed by default, so an outage of Redis

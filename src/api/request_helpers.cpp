@@ -5,6 +5,36 @@
 #include "store/time_format.h"
 
 namespace faceid::api {
+namespace {
+
+// Token bodies nest one level; a few more leave room for clients' envelopes.
+constexpr int kMaxJsonDepth = 8;
+
+// True when arrays and objects nest deeper than max_depth (brackets inside strings do not
+// count). Checked before parsing: nlohmann's parser recurses once per level.
+bool nests_deeper_than(std::string_view json, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 auth::ClientInfo client_of(const http::Request& req) {
   return {req.client_ip, req.header("user-agent"), req.correlation_id};
@@ -37,6 +67,15 @@ auth::FaceEvidence face_evidence(const http::Request& req) {
 Result<std::string> body_field(const http::Request& req, const char* name) {
   if (auto v = form_value(req, name)) return *v;
   if (!req.body.empty()) {
+    // Whatever the Content-Type said (the server caps declared JSON before reading it).
+    if (static_cast<long long>(req.body.size()) > http::kMaxJsonBodyBytes) {
+      return make_error(
+          "payload_too_large",
+          "JSON body exceeds " + std::to_string(http::kMaxJsonBodyBytes >> 10) + " KB");
+    }
+    if (nests_deeper_than(req.body, kMaxJsonDepth)) {
+      return make_error("invalid_body", "JSON nests too deeply");
+    }
     auto j = nlohmann::json::parse(req.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return make_error("invalid_body", "Body is not a JSON object");
@@ -47,7 +86,14 @@ Result<std::string> body_field(const http::Request& req, const char* name) {
                     {std::string(name) + ": is required"});
 }
 
-Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx) {
+namespace {
+
+struct Authenticated {
+  store::User user;
+  auth::TokenClaims claims;
+};
+
+Result<Authenticated> authenticate_with_claims(const http::Request& req, const ApiContext& ctx) {
   std::string h = req.header("authorization");
   const std::string prefix = "bearer ";
   if (h.size() <= prefix.size() ||
@@ -67,7 +113,27 @@ Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx
   if (!user->has_value() || !(*user)->is_active) {
     return make_error("invalid_token", "Invalid or revoked token");
   }
-  return **user;
+  return Authenticated{**user, *claims};
+}
+
+}  // namespace
+
+Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx) {
+  auto who = authenticate_with_claims(req, ctx);
+  if (!who) return who.error();
+  return who->user;
+}
+
+Result<store::User> authenticate_recent(const http::Request& req, const ApiContext& ctx) {
+  auto who = authenticate_with_claims(req, ctx);
+  if (!who) return who.error();
+  const TimePoint now = ctx.auth.clock.now();
+  if (!who->claims.auth_time || now - *who->claims.auth_time > kRecentAuthentication) {
+    return make_error("reauthentication_required",
+                      "Sign in again to do this: it needs a sign-in within the last " +
+                          std::to_string(kRecentAuthentication.count() / 60) + " minutes");
+  }
+  return who->user;
 }
 
 Result<store::User> authenticate_admin(const http::Request& req, const ApiContext& ctx) {

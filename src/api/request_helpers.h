@@ -2,6 +2,7 @@
 // JSON shapes of users and times.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +31,13 @@ Result<std::string> body_field(const http::Request& req, const char* name);
 // The account behind "Authorization: Bearer <access token>". Errors: not_authenticated,
 // invalid_token, token_expired.
 Result<store::User> authenticate(const http::Request& req, const ApiContext& ctx);
+// How recent a sign-in (face, or face and password) must be for what a stolen access token
+// must not do alone: erase the account, export the face template.
+inline constexpr std::chrono::seconds kRecentAuthentication{5 * 60};
+// Same as authenticate, and the token's session must have signed in within
+// kRecentAuthentication (refreshes do not count). Errors: authenticate's, and
+// reauthentication_required.
+Result<store::User> authenticate_recent(const http::Request& req, const ApiContext& ctx);
 // Same, and the account must be an active admin (else forbidden).
 Result<store::User> authenticate_admin(const http::Request& req, const ApiContext& ctx);
 

@@ -30,7 +30,7 @@ http::Response me(const ApiContext& ctx, http::Request& req) {
 }
 
 http::Response delete_me(const ApiContext& ctx, http::Request& req) {
-  auto user = authenticate(req, ctx);
+  auto user = authenticate_recent(req, ctx);
   if (!user) return error_for(user.error(), req);
   if (Status s = ctx.accounts.delete_account(user->id, client_of(req)); !s) {
     return error_for(s.error(), req);
@@ -50,7 +50,7 @@ http::Response add_face(const ApiContext& ctx, http::Request& req) {
 }
 
 http::Response export_me(const ApiContext& ctx, http::Request& req) {
-  auto user = authenticate(req, ctx);
+  auto user = authenticate_recent(req, ctx);
   if (!user) return error_for(user.error(), req);
   bool with_embeddings = req.query_param("include_embeddings").value_or("") == "true";
   auto templates = ctx.auth.store.templates_for_user(user->id);

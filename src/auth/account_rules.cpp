@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "auth/password_hasher.h"
+#include "store/username_skeleton.h"
 
 namespace faceid::auth {
 namespace {
@@ -63,7 +64,10 @@ std::string check_password(std::string_view p, std::string_view username) {
   if (p.size() < kMinPassword) return "must be at least 8 characters";
   if (p.size() > kMaxPassword) return "must be at most 128 characters";
   if (is_common_password(p)) return "is too common";
-  if (!username.empty() && p == username) return "must differ from the username";
+  // "LongUserName" or "longusername." for "longusername" is no more secret than the name.
+  if (!username.empty() && store::username_skeleton(p) == store::username_skeleton(username)) {
+    return "must differ from the username";
+  }
   return "";
 }
 

@@ -113,9 +113,13 @@ Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, cons
   auto face = analyze_evidence(ctx_, evidence, client.ip);
   std::optional<std::string> tried;
   if (named) tried = named->username;
-  if (!face && face.error().code == "server_busy") {
-    // The server's refusal, not the client's attempt: it must not count toward a lock.
-    ctx_.metrics.login(mode, "server_busy");
+  // The server's refusals (busy, or this client's pixel budget spent), not an attempt at the
+  // account: nothing is recorded and nothing counts toward a lock.
+  const bool refused_by_server = !face && (face.error().code == "server_busy" ||
+                                           face.error().code == "rate_limited" ||
+                                           face.error().code == "image_too_large");
+  if (refused_by_server) {
+    ctx_.metrics.login(mode, face.error().code);
     return face.error();
   }
   if (!face) {

@@ -69,7 +69,9 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
   if (!user->has_value() || !(*user)->is_active || is_locked((*user)->locked_until, now)) {
     return invalid_token();
   }
-  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id, claims->amr);
+  // A refresh is no new proof of identity: the sign-in's time carries on.
+  auto next = ctx_.tokens.issue_refresh((*user)->id, (*rec)->family_id, claims->amr,
+                                        claims->auth_time.value_or(TimePoint{}));
   store::RefreshTokenRecord next_rec{
       next.jti,        (*user)->id,  (*rec)->family_id, TokenService::token_hash(next.token),
       next.expires_at, std::nullopt, std::nullopt,      now};
@@ -80,7 +82,8 @@ Result<SessionTokens> SessionService::refresh(std::string_view token, const Clie
     return invalid_token();
   }
   auto access = ctx_.tokens.issue_access(
-      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id, claims->amr);
+      (*user)->id, (*user)->is_admin ? Role::kAdmin : Role::kUser, (*rec)->family_id, claims->amr,
+      claims->auth_time.value_or(TimePoint{}));
   return SessionTokens{access.token, next.token, ctx_.tokens.access_ttl().count()};
 }
 

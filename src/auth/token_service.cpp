@@ -31,6 +31,7 @@ constexpr const char* kClaimRole = "role";
 constexpr const char* kClaimType = "type";
 constexpr const char* kClaimFamily = "fam";
 constexpr const char* kClaimAmr = "amr";
+constexpr const char* kClaimAuthTime = "auth_time";
 
 struct JwtDeleter {
   void operator()(jwt_t* jwt) const { jwt_free(jwt); }
@@ -114,18 +115,22 @@ TokenService::TokenService(TokenOptions options, const Clock& clock)
 
 IssuedToken TokenService::issue_access(std::string_view user_id, Role role,
                                        std::string_view session_id,
-                                       const std::vector<std::string>& amr) const {
-  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), session_id, amr);
+                                       const std::vector<std::string>& amr,
+                                       std::optional<TimePoint> auth_time) const {
+  return issue(user_id, TokenType::kAccess, options_.access_ttl, role_name(role), session_id, amr,
+               auth_time);
 }
 
 IssuedToken TokenService::issue_refresh(std::string_view user_id, std::string_view family_id,
-                                        const std::vector<std::string>& amr) const {
-  return issue(user_id, TokenType::kRefresh, options_.refresh_ttl, {}, family_id, amr);
+                                        const std::vector<std::string>& amr,
+                                        std::optional<TimePoint> auth_time) const {
+  return issue(user_id, TokenType::kRefresh, options_.refresh_ttl, {}, family_id, amr, auth_time);
 }
 
 IssuedToken TokenService::issue(std::string_view user_id, TokenType type, std::chrono::seconds ttl,
                                 std::string_view role, std::string_view family_id,
-                                const std::vector<std::string>& amr) const {
+                                const std::vector<std::string>& amr,
+                                std::optional<TimePoint> auth_time) const {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) throw std::bad_alloc();
   JwtPtr jwt(raw);
@@ -139,6 +144,8 @@ IssuedToken TokenService::issue(std::string_view user_id, TokenType type, std::c
   rc |= jwt_add_grant(jwt.get(), kClaimId, out.jti.c_str());
   rc |= jwt_add_grant_int(jwt.get(), kClaimIssuedAt, static_cast<long>(issued_at));
   rc |= jwt_add_grant_int(jwt.get(), kClaimExpires, static_cast<long>(expires));
+  rc |= jwt_add_grant_int(jwt.get(), kClaimAuthTime,
+                          static_cast<long>(auth_time ? to_unix_seconds(*auth_time) : issued_at));
   rc |= jwt_add_grant(jwt.get(), kClaimType, std::string(token_type_name(type)).c_str());
   if (!role.empty()) rc |= jwt_add_grant(jwt.get(), kClaimRole, std::string(role).c_str());
   if (!family_id.empty()) {
@@ -221,6 +228,10 @@ Result<TokenClaims> TokenService::verify(std::string_view token, TokenType expec
       claims.amr.push_back(m.get<std::string>());
     }
   }
+
+  long auth_time = 0;
+  if (int_claim(jwt.get(), kClaimAuthTime, &auth_time))
+    claims.auth_time = from_unix_seconds(auth_time);
 
   if (clock_->now() >= claims.expires_at) {
     return make_error("token_expired", "the token has expired");

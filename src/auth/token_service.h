@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,9 @@ struct TokenClaims {
   std::vector<std::string> amr;
   TimePoint issued_at;   // "iat"
   TimePoint expires_at;  // "exp"
+  // "auth_time" (OpenID Connect): when the person last proved who they are (a sign-in, not a
+  // refresh, which carries it on); absent in tokens issued before it existed.
+  std::optional<TimePoint> auth_time;
 };
 
 class TokenService {
@@ -62,11 +66,15 @@ class TokenService {
   // Access token: sub, jti, iat, exp = now + access_ttl, role, fam = the session (refresh
   // family) it belongs to, type "access", and "amr" when `amr` is not empty. Throws
   // std::bad_alloc only if libjwt cannot allocate.
+  // "auth_time" is `auth_time`, or now (a sign-in) when absent.
   IssuedToken issue_access(std::string_view user_id, Role role, std::string_view session_id,
-                           const std::vector<std::string>& amr = {}) const;
-  // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh" (and "amr").
+                           const std::vector<std::string>& amr = {},
+                           std::optional<TimePoint> auth_time = std::nullopt) const;
+  // Refresh token: sub, jti, fam, iat, exp = now + refresh_ttl, type "refresh" (and "amr",
+  // "auth_time" as for access tokens).
   IssuedToken issue_refresh(std::string_view user_id, std::string_view family_id,
-                            const std::vector<std::string>& amr = {}) const;
+                            const std::vector<std::string>& amr = {},
+                            std::optional<TimePoint> auth_time = std::nullopt) const;
 
   // Checks the signature with the configured algorithm only (alg "none" and every other alg
   // are rejected), the claims' presence and types, the "type" claim, then "exp" against the
@@ -88,7 +96,7 @@ class TokenService {
  private:
   IssuedToken issue(std::string_view user_id, TokenType type, std::chrono::seconds ttl,
                     std::string_view role, std::string_view family_id,
-                    const std::vector<std::string>& amr) const;
+                    const std::vector<std::string>& amr, std::optional<TimePoint> auth_time) const;
 
   TokenOptions options_;
   int jwt_alg_;  // libjwt's jwt_alg_t, kept as int so jwt.h stays out of this header

@@ -103,7 +103,11 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   sigset_t signals = block_shutdown_signals();
   std::string log_error;
   auto logger = observability::Logger::create(
-      {.level = config.log_level, .file = config.log_file, .to_stdout = true}, &log_error);
+      {.level = config.log_level,
+       .file = config.log_file,
+       .to_stdout = true,
+       .audit_file = observability::audit_file_beside(config.log_file)},
+      &log_error);
   if (!logger) {
     std::cerr << log_error << "\n";
     return 1;
@@ -234,6 +238,18 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
   options.max_body_bytes = config.max_body_bytes();
   options.trusted_proxies = config.trusted_proxies;
   options.metrics = &metrics;
+  options.before_continue = [&router](http::Request& req) -> std::optional<http::Response> {
+    // Invite a body only where one can be taken: an existing route, and credentials where the
+    // route needs them (its own 401 otherwise). Rate limits apply as to any final answer.
+    auto match = router.match(req.method, req.path);
+    bool needs_bearer =
+        req.path.starts_with("/api/v1/users/") || req.path.starts_with("/api/v1/admin/");
+    if (match.kind == http::Router::Match::Kind::kFound &&
+        !(needs_bearer && req.header("authorization").empty())) {
+      return std::nullopt;
+    }
+    return router.handle(req);
+  };
   http::Server server(options, router, logger);
   if (Status s = server.start(); !s) {
     logger->error("cannot start HTTP server", {{"error", s.error().message}});

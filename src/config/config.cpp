@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -118,6 +119,53 @@ std::string random_secret() {
 bool is_default_secret(const std::string& s) {
   return std::any_of(kDefaultSecrets.begin(), kDefaultSecrets.end(),
                      [&](std::string_view d) { return lower(s) == lower(std::string(d)); });
+}
+
+// Words of placeholder values copied from examples ("your-secret-key-change-me-...").
+constexpr std::array<std::string_view, 6> kPlaceholderWords = {
+    "changeme", "change-me", "change_me", "change-this", "your-secret", "example"};
+
+// Entropy of the key as its own character frequencies tell it (Shannon, bits per character x
+// length). Random keys score close to their real entropy (`openssl rand -hex 32`: ~240 bits,
+// 32 random hex characters: ~115); 32 x "a" scores 0, "abcd" repeated 8 times 64.
+double estimated_entropy_bits(const std::string& s) {
+  std::array<int, 256> counts{};
+  for (unsigned char c : s) ++counts[c];
+  double bits = 0;
+  for (int n : counts) {
+    if (n == 0) continue;
+    double p = static_cast<double>(n) / static_cast<double>(s.size());
+    bits -= p * std::log2(p);
+  }
+  return bits * static_cast<double>(s.size());
+}
+
+constexpr double kMinSecretEntropyBits = 96;
+constexpr std::size_t kMinDistinctSecretCharacters = 10;
+
+// "0123456789" or "abcd" over and over: fine letter statistics, no secret.
+bool repeats_a_short_pattern(const std::string& s) {
+  for (std::size_t period = 1; period <= 16 && period < s.size(); ++period) {
+    bool repeats = true;
+    for (std::size_t i = period; i < s.size() && repeats; ++i) repeats = s[i] == s[i - period];
+    if (repeats) return true;
+  }
+  return false;
+}
+
+bool is_low_entropy_secret(const std::string& s) {
+  std::string l = lower(s);
+  bool placeholder =
+      std::any_of(kPlaceholderWords.begin(), kPlaceholderWords.end(),
+                  [&](std::string_view w) { return l.find(w) != std::string::npos; });
+  std::array<bool, 256> seen{};
+  std::size_t distinct = 0;
+  for (unsigned char c : s) {
+    if (!seen[c]) ++distinct;
+    seen[c] = true;
+  }
+  return placeholder || distinct < kMinDistinctSecretCharacters || repeats_a_short_pattern(s) ||
+         estimated_entropy_bits(s) < kMinSecretEntropyBits;
 }
 
 // One entry per variable: how to apply its text to the Config.
@@ -263,12 +311,14 @@ const std::map<std::string, Setter, std::less<>>& setters() {
 }
 
 Status check_secret(Config& c, std::vector<std::string>* warnings) {
-  bool weak = c.secret_key.size() < kMinSecretBytes || is_default_secret(c.secret_key);
+  bool weak = c.secret_key.size() < kMinSecretBytes || is_default_secret(c.secret_key) ||
+              is_low_entropy_secret(c.secret_key);
   if (!weak) return {};
   if (c.production()) {
     return make_error("invalid_config",
-                      "SECRET_KEY: refusing to start in production with an empty, default or "
-                      "short (< 32 bytes) secret");
+                      "SECRET_KEY: refusing to start in production with an empty, default, "
+                      "placeholder, short (< 32 bytes) or low-entropy secret (use `openssl rand "
+                      "-hex 32`)");
   }
   if (c.secret_key.empty()) {
     c.secret_key = random_secret();
@@ -277,7 +327,8 @@ Status check_secret(Config& c, std::vector<std::string>* warnings) {
         "SECRET_KEY is not set: generated a random one for this process (tokens will not "
         "survive a restart); set SECRET_KEY before production use");
   } else {
-    warnings->push_back("SECRET_KEY is weak (default or shorter than 32 bytes)");
+    warnings->push_back(
+        "SECRET_KEY is weak (default, placeholder, shorter than 32 bytes or low entropy)");
   }
   return {};
 }

@@ -28,4 +28,8 @@ struct DecodeLimits {
 // coefficients) decodes, a 40 MP one (120 MB) is refused.
 inline constexpr long long kWholeImageBytesPerCappedPixel = 6;
 
+// Longest side over shortest side beyond which an image is refused as invalid_image (the
+// widest phone panoramas stay within it; a 39,999,999x1 "photo" does not).
+inline constexpr long long kMaxAspectRatio = 8;
+
 }  // namespace faceid::face

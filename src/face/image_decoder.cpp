@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <opencv2/core.hpp>
@@ -34,6 +35,12 @@ Status check_dimensions(long long width, long long height, const DecodeLimits& l
     return too_large("image is " + std::to_string(width) + "x" + std::to_string(height) +
                      ", over the " + std::to_string(limits.max_pixels / 1'000'000) +
                      " megapixel limit");
+  }
+  // No camera frames a face in a strip; scaled for detection such a strip has a side of zero
+  // pixels (an OpenCV assertion), so it is refused as not a photo before any decoding.
+  if (std::max(width, height) > kMaxAspectRatio * std::min(width, height)) {
+    return invalid("image is " + std::to_string(width) + "x" + std::to_string(height) +
+                   ", more elongated than " + std::to_string(kMaxAspectRatio) + ":1");
   }
   return Status::Ok();
 }
@@ -506,6 +513,40 @@ int read_exif_orientation(std::string_view jpeg_bytes) {
   }
   exif_data_unref(exif);
   return (orientation >= 1 && orientation <= 8) ? orientation : 1;
+}
+
+Result<cv::Size> read_image_size(std::string_view bytes) {
+  switch (sniff_image_format(bytes)) {
+    case ImageFormat::kJpeg: {
+      JpegDecoder d;
+      if (!jpeg_read_header_into(d, bytes)) return invalid("corrupt JPEG header");
+      return cv::Size(static_cast<int>(d.cinfo.image_width),
+                      static_cast<int>(d.cinfo.image_height));
+    }
+    case ImageFormat::kPng: {
+      // The signature, then IHDR first (PNG requires it): length, type, width, height.
+      if (bytes.size() < 24 || bytes.substr(12, 4) != "IHDR") return invalid("corrupt PNG header");
+      auto be32 = [&](std::size_t at) {
+        std::uint32_t v = 0;
+        for (std::size_t i = 0; i < 4; ++i)
+          v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return v;
+      };
+      if (be32(16) > 0x7fffffff || be32(20) > 0x7fffffff) return invalid("corrupt PNG header");
+      return cv::Size(static_cast<int>(be32(16)), static_cast<int>(be32(20)));
+    }
+    case ImageFormat::kWebp: {
+      int width = 0, height = 0;
+      if (!WebPGetInfo(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &width,
+                       &height)) {
+        return invalid("corrupt WebP header");
+      }
+      return cv::Size(width, height);
+    }
+    case ImageFormat::kUnknown:
+      break;
+  }
+  return make_error("unsupported_image", "not a JPEG, PNG or WebP image");
 }
 
 Result<DecodedImage> decode_image(std::string_view bytes, const DecodeLimits& limits) {

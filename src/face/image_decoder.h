@@ -26,6 +26,10 @@ struct DecodedImage {
 // image_too_large (over max_bytes or max_pixels, or whole-image state over the cap's budget).
 Result<DecodedImage> decode_image(std::string_view bytes, const DecodeLimits& limits);
 
+// The stored width and height from the header alone (no pixel is decoded): what a decode would
+// cost, for callers that budget many images. Errors: unsupported_image, invalid_image.
+Result<cv::Size> read_image_size(std::string_view bytes);
+
 // EXIF orientation tag (1..8) from a JPEG's APP1 segment; 1 when absent or unreadable.
 int read_exif_orientation(std::string_view jpeg_bytes);
 

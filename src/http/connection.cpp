@@ -3,9 +3,10 @@
 // posts its Response back to the strand.
 #include "http/connection.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
+#include <iterator>
 
 #include "http/correlation_id.h"
 #include "http/form_parser.h"
@@ -21,7 +22,11 @@ namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using tcp = net::ip::tcp;
 
-constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+constexpr std::size_t kMaxHeadBytes = std::size_t{16} << 10;
+// Bytes of a body the parser may hold back unconsumed: a chunk-size line with its extensions,
+// or the last chunk's trailer section. Body bytes themselves are consumed as they come, so only
+// an endless line (or an attack) reaches this.
+constexpr std::size_t kMaxPendingBodyBytes = std::size_t{16} << 10;
 // After a final response with Connection: close, unread request bytes are drained for a
 // moment so the kernel does not answer them with a reset that destroys our response.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -57,6 +62,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// application/json or any +json media type.
+bool is_json_content_type(std::string_view value) {
+  std::string type = lower(value.substr(0, value.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type == "application/json" || (type.size() > 5 && type.ends_with("+json"));
+}
+
 // Handlers and middleware must not throw across the I/O loop or the pool.
 Response handle_safely(const Router& router, Request& req) {
   try {
@@ -81,19 +93,21 @@ Connection::Connection(tcp::socket socket, std::string peer_ip, ServerContext& c
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       peer_ip_(std::move(peer_ip)),
-      ctx_(ctx) {}
+      ctx_(ctx),
+      ticket_(std::make_shared<ConnectionTicket>(peer_ip_, network_of(peer_ip_))) {}
 
 Connection::~Connection() {
-  ctx_.limits.release(peer_ip_);
+  if (ticket_->holds_slot.exchange(false)) ctx_.limits.release(peer_ip_);
   std::lock_guard lock(ctx_.mutex);
   ctx_.live.erase(id_);
 }
 
 void Connection::start() {
+  ticket_->connection = weak_from_this();
   {
     std::lock_guard lock(ctx_.mutex);
     id_ = ++ctx_.next_id;
-    ctx_.live[id_] = weak_from_this();
+    ctx_.live[id_] = ticket_;
   }
   if (ctx_.draining) {
     close();
@@ -102,6 +116,16 @@ void Connection::start() {
   // The first request's head must be complete within the header deadline of the accept.
   arm(Clock::now() + std::chrono::milliseconds(ctx_.options.header_timeout_ms));
   read_more();
+}
+
+void Connection::evict() {
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHead || phase_ == Phase::kClosing) close();
+}
+
+void Connection::set_phase(Phase phase) {
+  phase_ = phase;
+  ticket_->awaiting_head =
+      phase == Phase::kIdle || phase == Phase::kHead || phase == Phase::kClosing;
 }
 
 void Connection::drain() {
@@ -149,7 +173,7 @@ void Connection::process_input() {
         read_more();
         return;
       }
-      phase_ = Phase::kHead;
+      set_phase(Phase::kHead);
       if (!first_request_)
         arm(Clock::now() + std::chrono::milliseconds(ctx_.options.header_timeout_ms));
     }
@@ -211,6 +235,12 @@ bool Connection::take_head() {
     refuse(400, "bad_request", "Malformed request: missing Host");
     return false;
   }
+  if (msg.version() == 10 && parser_->chunked()) {
+    // HTTP/1.0 has no chunked coding (RFC 9112 6.1): a 1.0 hop in front would frame it
+    // differently.
+    refuse(400, "bad_request", "Malformed request: chunked transfer coding in HTTP/1.0");
+    return false;
+  }
   if (msg.target().empty() || msg.target().front() != '/') {
     refuse(400, "bad_request", "Malformed request: the target must be an absolute path");
     return false;
@@ -219,16 +249,23 @@ bool Connection::take_head() {
     refuse(503, "service_unavailable", "Server is shutting down");
     return false;
   }
+  const long long limit =
+      is_json_content_type(msg[bhttp::field::content_type])
+          ? std::min(ctx_.options.max_json_body_bytes, ctx_.options.max_body_bytes)
+          : ctx_.options.max_body_bytes;
+  parser_->body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies count against it
   auto length = parser_->content_length();
-  if (length && *length > static_cast<std::uint64_t>(ctx_.options.max_body_bytes)) {
+  if (length && *length > static_cast<std::uint64_t>(limit)) {
     answer_too_large();  // before reading a byte of the body
     return false;
   }
   expect_continue_ = msg.version() == 11 && !parser_->is_done() &&
                      lower(msg[bhttp::field::expect]) == "100-continue";
-  phase_ = Phase::kBody;
+  head_fields_ = static_cast<std::size_t>(std::distance(msg.begin(), msg.end()));
+  set_phase(Phase::kBody);
   body_start_ = Clock::now();
   body_bytes_ = 0;
+  stalled_since_.reset();
   arm_body_deadline();
   return true;
 }
@@ -261,7 +298,20 @@ bool Connection::take_body() {
     dispatch();
     return false;
   }
-  if (used > 0) arm_body_deadline();
+  if (used == 0 && in_.size() >= kMaxPendingBodyBytes) {
+    // A chunk-size line or trailer section that never ends would otherwise be buffered whole.
+    refuse(400, "bad_request", "Malformed request body: chunk line or trailer too long");
+    return false;
+  }
+  if (used > 0) {
+    stalled_since_.reset();
+    arm_body_deadline();
+  } else if (!stalled_since_) {
+    // Nothing consumed: the time banked by earlier body bytes must not pay for a line the
+    // parser cannot take, so it gets the head's deadline at most.
+    stalled_since_ = Clock::now();
+    arm_body_deadline();
+  }
   if (used == 0 || in_.empty()) {
     read_more();
     return false;
@@ -272,6 +322,24 @@ bool Connection::take_body() {
 // The interim 100 Continue is 25 bytes on an idle socket: written at once, not queued.
 bool Connection::send_continue() {
   expect_continue_ = false;
+  if (ctx_.options.before_continue) {
+    std::string error;
+    Request req = request_head(error);
+    std::optional<Response> final;
+    if (error.empty()) {
+      try {
+        final = ctx_.options.before_continue(req);
+      } catch (...) {
+        final.reset();  // undecided: let the request run its normal course
+      }
+    }
+    if (final) {
+      disarm();
+      set_phase(Phase::kHandling);
+      respond(*final, true);  // the body was never invited: close after
+      return false;
+    }
+  }
   error_code ec;
   socket_.non_blocking(true, ec);
   std::size_t n = ec ? 0 : socket_.write_some(net::buffer(kContinue.data(), kContinue.size()), ec);
@@ -308,17 +376,25 @@ Request Connection::request_head(std::string& error) {
 // 413 through the middleware chain (logged, counted, correlated like any response), then close.
 void Connection::answer_too_large() {
   disarm();
-  phase_ = Phase::kHandling;
+  set_phase(Phase::kHandling);
   std::string error;
   Request req = request_head(error);
-  req.body_error = "too_large";
+  req.body_error =
+      is_json_content_type(req.header("content-type")) ? "too_large_json" : "too_large";
   Response res = handle_safely(ctx_.router, req);
-  respond(std::move(res), true);
+  respond(res, true);
 }
 
 void Connection::dispatch() {
   disarm();
-  phase_ = Phase::kHandling;
+  set_phase(Phase::kHandling);
+  if (static_cast<std::size_t>(std::distance(parser_->get().begin(), parser_->get().end())) !=
+      head_fields_) {
+    // Beast merges trailer fields into the headers, after our checks of the head ran: a
+    // trailer could then set X-Forwarded-For or X-Request-ID. Nothing here uses trailers.
+    refuse(400, "bad_request", "Malformed request: trailer fields are not accepted");
+    return;
+  }
   std::string error;
   Request req = request_head(error);
   if (!error.empty()) {
@@ -346,8 +422,7 @@ void Connection::dispatch() {
   auto self = shared_from_this();
   bool queued = ctx_.pool.try_submit([self, req = std::move(req)]() mutable {
     Response res = handle_safely(self->ctx_.router, req);
-    net::post(self->executor(),
-              [self, res = std::move(res)]() mutable { self->respond(std::move(res), false); });
+    net::post(self->executor(), [self, res = std::move(res)] { self->respond(res, false); });
   });
   if (!queued) {
     // Waiting longer would only grow latency for everyone: say so at once.
@@ -358,13 +433,13 @@ void Connection::dispatch() {
     count_refusal(503);
     Response res = edge_error(503, "server_busy", "Server is busy; retry shortly", correlation_id_);
     res.set_header("Retry-After", "1");
-    respond(std::move(res), false);
+    respond(res, false);
   }
 }
 
 void Connection::refuse(int status, const std::string& code, const std::string& message) {
   disarm();
-  phase_ = Phase::kHandling;
+  set_phase(Phase::kHandling);
   if (correlation_id_.empty()) correlation_id_ = new_uuid();
   ctx_.logger->info("request refused", {{"status", static_cast<long long>(status)},
                                         {"code", code},
@@ -381,18 +456,38 @@ void Connection::count_refusal(int status) {
                                         "refused", status, 0.0);
 }
 
-void Connection::respond(Response response, bool close) {
+void Connection::respond(const Response& response, bool close) {
   if (phase_ == Phase::kClosed || phase_ == Phase::kClosing) return;
   // Sockets are scarce: do not keep idle ones open.
   bool scarce = ctx_.limits.total() * 4 >= ctx_.limits.max_total() * 3;
   bool keep = keep_alive_ && !close && !ctx_.draining && !scarce;
   close_after_write_ = !keep;
   out_ = to_wire(response, !head_request_, keep);
-  phase_ = Phase::kWriting;
-  arm(Clock::now() + std::chrono::milliseconds(ctx_.options.write_timeout_ms));
-  net::async_write(
-      socket_, net::buffer(out_),
-      [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_written(ec); });
+  out_written_ = 0;
+  set_phase(Phase::kWriting);
+  write_deadline_ = Clock::now() + std::chrono::milliseconds(ctx_.options.write_timeout_ms);
+  write_more();
+}
+
+// Writes piece by piece, so the deadline can follow progress: a reader that stalls loses the
+// connection after write_stall_timeout, not after the whole write timeout.
+void Connection::write_more() {
+  arm(std::min(write_deadline_,
+               Clock::now() + std::chrono::milliseconds(ctx_.options.write_stall_timeout_ms)));
+  socket_.async_write_some(net::buffer(out_.data() + out_written_, out_.size() - out_written_),
+                           [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                             self->on_write_some(ec, n);
+                           });
+}
+
+void Connection::on_write_some(const error_code& ec, std::size_t n) {
+  if (phase_ != Phase::kWriting) return;
+  out_written_ += n;
+  if (!ec && out_written_ < out_.size()) {
+    write_more();
+    return;
+  }
+  on_written(ec);
 }
 
 void Connection::on_written(const error_code& ec) {
@@ -401,7 +496,7 @@ void Connection::on_written(const error_code& ec) {
     close();
     return;
   }
-  if (out_.capacity() > 64 * 1024) {
+  if (out_.capacity() > std::size_t{64} << 10) {
     std::string().swap(out_);
   } else {
     out_.clear();
@@ -414,13 +509,13 @@ void Connection::on_written(const error_code& ec) {
     linger_close();
     return;
   }
-  phase_ = Phase::kIdle;
+  set_phase(Phase::kIdle);
   arm(Clock::now() + std::chrono::milliseconds(ctx_.options.keep_alive_timeout_ms));
   process_input();
 }
 
 void Connection::linger_close() {
-  phase_ = Phase::kClosing;
+  set_phase(Phase::kClosing);
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   in_.clear();
@@ -430,7 +525,7 @@ void Connection::linger_close() {
 
 void Connection::close() {
   if (phase_ == Phase::kClosed) return;
-  phase_ = Phase::kClosed;
+  set_phase(Phase::kClosed);
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -456,15 +551,24 @@ void Connection::arm_body_deadline() {
   const auto& o = ctx_.options;
   auto allowance = std::chrono::microseconds((body_bytes_ + 1) * 1'000'000 /
                                              std::max<long long>(1, o.min_body_rate));
-  arm(body_start_ + std::chrono::milliseconds(o.body_grace_ms) + allowance);
+  Clock::time_point deadline = body_start_ + std::chrono::milliseconds(o.body_grace_ms) + allowance;
+  if (stalled_since_) {
+    deadline = std::min(deadline, *stalled_since_ + std::chrono::milliseconds(o.header_timeout_ms));
+  }
+  arm(deadline);
 }
 
 void Connection::on_deadline() {
   error_code ec;
   switch (phase_) {
     case Phase::kIdle:  // idle keep-alive, or a connection that never sent a byte
-    case Phase::kWriting:
     case Phase::kClosing:
+      close();
+      break;
+    case Phase::kWriting:
+      // The client stopped reading: reset rather than close, so the kernel drops the unsent
+      // bytes at once instead of keeping them for a reader that may never come.
+      socket_.set_option(net::socket_base::linger(true, 0), ec);
       close();
       break;
     case Phase::kHead:

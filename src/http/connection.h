@@ -12,11 +12,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "http/connection_limits.h"
 #include "http/router.h"
@@ -26,6 +26,20 @@
 namespace faceid::http {
 
 class Connection;
+
+// What the acceptor may read of a connection from its own thread, to choose one to evict.
+struct ConnectionTicket {
+  ConnectionTicket(std::string ip, std::string net)
+      : peer_ip(std::move(ip)), network(std::move(net)) {}
+  const std::string peer_ip;
+  const std::string network;
+  // No complete request head yet (a new connection, or idle between requests): closing it
+  // loses no request.
+  std::atomic<bool> awaiting_head{true};
+  // The connection's slot in ConnectionLimits; whoever clears this releases it (exactly once).
+  std::atomic<bool> holds_slot{true};
+  std::weak_ptr<Connection> connection;
+};
 
 // What every connection shares; owned by the server, outlives every connection.
 struct ServerContext {
@@ -40,9 +54,10 @@ struct ServerContext {
   ConnectionLimits& limits;
   std::atomic<bool> draining{false};
 
-  // Live connections, so stop() can close the idle ones. Guarded by mutex.
+  // Live connections by age (ids only grow), so stop() can close the idle ones and the
+  // acceptor can evict the oldest one still awaiting its head. Guarded by mutex.
   std::mutex mutex;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> live;
+  std::map<std::uint64_t, std::shared_ptr<ConnectionTicket>> live;
   std::uint64_t next_id = 0;
 };
 
@@ -52,6 +67,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ~Connection();
 
   void start();
+  // Closes the connection if it is still awaiting a request head (the server needs its slot).
+  void evict();
   // Called (on the strand) when the server starts draining: closes the connection unless a
   // request on it has started arriving.
   void drain();
@@ -70,9 +87,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch();
   Request request_head(std::string& error);
   void answer_too_large();
-  void respond(Response response, bool close);
+  void respond(const Response& response, bool close);
   void count_refusal(int status);
   void refuse(int status, const std::string& code, const std::string& message);
+  void write_more();
+  void on_write_some(const boost::system::error_code& ec, std::size_t n);
   void on_written(const boost::system::error_code& ec);
   bool send_continue();
   void linger_close();
@@ -81,11 +100,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void disarm();
   void on_deadline();
   void arm_body_deadline();
+  void set_phase(Phase phase);
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
   std::string peer_ip_;
   ServerContext& ctx_;
+  std::shared_ptr<ConnectionTicket> ticket_;
   std::uint64_t id_ = 0;
 
   Phase phase_ = Phase::kIdle;
@@ -97,6 +118,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Parser> parser_;
   Clock::time_point body_start_;
   long long body_bytes_ = 0;
+  // Since when the parser has consumed nothing of the buffered body bytes (chunk line, trailer).
+  std::optional<Clock::time_point> stalled_since_;
+  std::size_t head_fields_ = 0;  // header fields of the head: more at the end are trailers
   bool expect_continue_ = false;
   bool head_request_ = false;
   bool keep_alive_ = false;
@@ -104,6 +128,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string correlation_id_;  // of the current request, for server-made responses
   std::string method_label_;    // a known method once the head parsed, for refusal metrics
   std::string out_;             // response bytes being written
+  std::size_t out_written_ = 0;
+  Clock::time_point write_deadline_;  // the whole response; stalls end it sooner
 };
 
 }  // namespace faceid::http

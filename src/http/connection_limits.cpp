@@ -2,34 +2,77 @@
 #include "http/connection_limits.h"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <cstdio>
 
 namespace faceid::http {
+namespace {
+
+constexpr std::size_t kNetworksPerAddressCap = 4;
+
+void decrement(std::unordered_map<std::string, std::size_t>& counts, const std::string& key) {
+  auto it = counts.find(key);
+  if (it != counts.end() && --it->second == 0) counts.erase(it);
+}
+
+}  // namespace
+
+std::string network_of(const std::string& ip) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(ip, ec);
+  if (ec) return ip;
+  if (address.is_v4()) {
+    auto b = address.to_v4().to_bytes();
+    char text[24];
+    std::snprintf(text, sizeof(text), "%u.%u.%u.0/24", b[0], b[1], b[2]);
+    return text;
+  }
+  auto b = address.to_v6().to_bytes();
+  std::string out;
+  char part[8];
+  for (int i = 0; i < 8; i += 2) {
+    std::snprintf(part, sizeof(part), "%x:", (b[i] << 8) | b[i + 1]);
+    out += part;
+  }
+  return out + ":/64";
+}
 
 ConnectionLimits::ConnectionLimits(std::size_t max_total, std::size_t max_per_ip,
-                                   std::vector<std::string> exempt_ips)
-    : max_total_(max_total), max_per_ip_(max_per_ip), exempt_(std::move(exempt_ips)) {}
+                                   std::vector<std::string> exempt_ips, std::size_t max_per_network)
+    : max_total_(max_total),
+      max_per_ip_(max_per_ip),
+      max_per_network_(max_per_network > 0 ? max_per_network : kNetworksPerAddressCap * max_per_ip),
+      exempt_(std::move(exempt_ips)) {}
 
-bool ConnectionLimits::try_acquire(const std::string& ip) {
-  bool exempt = std::any_of(exempt_.begin(), exempt_.end(),
-                            [&](const std::string& e) { return e == "*" || e == ip; });
+bool ConnectionLimits::exempt(const std::string& ip) const {
+  return std::any_of(exempt_.begin(), exempt_.end(),
+                     [&](const std::string& e) { return e == "*" || e == ip; });
+}
+
+ConnectionLimits::Admission ConnectionLimits::try_acquire(const std::string& ip) {
+  bool is_exempt = exempt(ip);
+  std::string network = network_of(ip);
   std::lock_guard lock(mutex_);
-  if (total_ >= max_total_) return false;
-  std::size_t& mine = per_ip_[ip];
-  if (!exempt && mine >= max_per_ip_) {
-    if (mine == 0) per_ip_.erase(ip);
-    return false;
+  if (total_ >= max_total_) return {Cap::kTotal};
+  if (!is_exempt) {
+    auto mine = per_ip_.find(ip);
+    if (mine != per_ip_.end() && mine->second >= max_per_ip_) return {Cap::kAddress};
+    auto ours = per_network_.find(network);
+    if (ours != per_network_.end() && ours->second >= max_per_network_) return {Cap::kNetwork};
   }
-  ++mine;
+  ++per_ip_[ip];
+  ++per_network_[network];
   ++total_;
-  return true;
+  return {};
 }
 
 void ConnectionLimits::release(const std::string& ip) {
+  std::string network = network_of(ip);
   std::lock_guard lock(mutex_);
-  auto it = per_ip_.find(ip);
-  if (it == per_ip_.end()) return;
+  if (per_ip_.find(ip) == per_ip_.end()) return;
   --total_;
-  if (--it->second == 0) per_ip_.erase(it);
+  decrement(per_ip_, ip);
+  decrement(per_network_, network);
 }
 
 std::size_t ConnectionLimits::total() const {

@@ -22,19 +22,28 @@ Middleware correlation_id_middleware() {
   };
 }
 
+namespace {
+// Paths are the client's to choose (up to the 16 KiB head): a log line quotes only their start,
+// so a flood of long paths cannot fill (and rotate away) the log.
+constexpr std::size_t kMaxLoggedPathBytes = 256;
+}  // namespace
+
 Middleware access_log_middleware(observability::LoggerPtr logger) {
   return [logger = std::move(logger)](Request& req, const Next& next) {
     auto start = std::chrono::steady_clock::now();
     Response res = next(req);
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    observability::Fields f = {{"correlation_id", req.correlation_id},
-                               {"method", req.method},
-                               {"path", req.path},
-                               {"route", req.route},
-                               {"status", static_cast<long long>(res.status)},
-                               {"duration_ms", ms},
-                               {"client_ip", req.client_ip}};
+    bool long_path = req.path.size() > kMaxLoggedPathBytes;
+    observability::Fields f = {
+        {"correlation_id", req.correlation_id},
+        {"method", req.method},
+        {"path", long_path ? req.path.substr(0, kMaxLoggedPathBytes) + "..." : req.path},
+        {"route", req.route},
+        {"status", static_cast<long long>(res.status)},
+        {"duration_ms", ms},
+        {"client_ip", req.client_ip}};
+    if (long_path) f.emplace_back("path_bytes", static_cast<long long>(req.path.size()));
     if (!req.internal_error.empty()) f.emplace_back("error", req.internal_error);
     auto level =
         res.status >= 500 ? observability::LogLevel::kError : observability::LogLevel::kInfo;
@@ -75,11 +84,13 @@ Middleware cors_middleware(std::vector<std::string> allowed_origins) {
     } else {
       res = next(req);
     }
+    // With CORS on, every answer depends on Origin (allowed, refused or absent): caches must
+    // not hand one origin's answer to another.
+    if (!origins.empty()) res.set_header("Vary", "Origin");
     if (!allowed) return res;
     if (listed) {
       res.set_header("Access-Control-Allow-Origin", origin);
       res.set_header("Access-Control-Allow-Credentials", "true");
-      res.set_header("Vary", "Origin");
     } else {
       res.set_header("Access-Control-Allow-Origin", "*");
     }
@@ -94,8 +105,15 @@ Middleware cors_middleware(std::vector<std::string> allowed_origins) {
   };
 }
 
-Middleware body_limit_middleware(long long max_body_bytes) {
-  return [max_body_bytes](Request& req, const Next& next) {
+Middleware body_limit_middleware(long long max_body_bytes, long long max_json_body_bytes) {
+  return [max_body_bytes, max_json_body_bytes](Request& req, const Next& next) {
+    if (req.body_error == "too_large_json") {
+      req.route = kUnmatchedRoute;
+      return error_response(
+          413, "payload_too_large",
+          "JSON body exceeds " + std::to_string(max_json_body_bytes >> 10) + " KB", {},
+          req.correlation_id);
+    }
     if (req.body_error == "too_large") {
       req.route = kUnmatchedRoute;
       return error_response(413, "payload_too_large",
@@ -115,6 +133,12 @@ void apply_security_headers(Response& res) {
   if (!res.find_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_header("X-Frame-Options", "DENY");
+  // The sign-in page uses the camera itself; nothing else (no frame, no other feature) may.
+  if (!res.find_header("Permissions-Policy")) {
+    res.set_header("Permissions-Policy",
+                   "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
+                   "display-capture=()");
+  }
 }
 
 Middleware security_headers_middleware() {

@@ -26,7 +26,8 @@ Middleware metrics_middleware(observability::Metrics& metrics);
 Middleware cors_middleware(std::vector<std::string> allowed_origins);
 
 // Turns the server's body_error marks into 413 payload_too_large / 400 invalid_body.
-Middleware body_limit_middleware(long long max_body_bytes);
+Middleware body_limit_middleware(long long max_body_bytes,
+                                 long long max_json_body_bytes = kMaxJsonBodyBytes);
 
 // nosniff, no-store and friends on every response.
 Middleware security_headers_middleware();

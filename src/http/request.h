@@ -11,6 +11,10 @@
 
 namespace faceid::http {
 
+// JSON bodies (refresh and logout tokens) are small: larger ones are refused unread, so a
+// parser never builds megabytes of DOM from one request.
+inline constexpr long long kMaxJsonBodyBytes = 16 << 10;
+
 // One field of a multipart/form-data or urlencoded body.
 struct FormField {
   std::string name;

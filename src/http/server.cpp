@@ -34,6 +34,7 @@ using tcp = net::ip::tcp;
 
 constexpr std::size_t kQueuePerWorker = 4;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
+constexpr int kMaxEvictionsPerAccept = 4;
 
 std::vector<std::unique_ptr<net::io_context>> make_contexts(int n) {
   std::vector<std::unique_ptr<net::io_context>> out;
@@ -58,8 +59,8 @@ class Server::Impl {
               options_.queue_capacity > 0
                   ? options_.queue_capacity
                   : kQueuePerWorker * static_cast<std::size_t>(std::max(1, options_.workers))),
-        limits_(options_.max_connections, options_.max_connections_per_ip,
-                options_.trusted_proxies),
+        limits_(options_.max_connections, options_.max_connections_per_ip, options_.trusted_proxies,
+                options_.max_connections_per_network),
         ctx_(options_, router, std::move(logger), pool_, limits_),
         iocs_(make_contexts(options_.io_threads)),
         acceptor_(net::make_strand(*iocs_.front())),
@@ -107,8 +108,8 @@ class Server::Impl {
     std::vector<std::shared_ptr<Connection>> open;
     {
       std::lock_guard lock(ctx_.mutex);
-      for (auto& [id, weak] : ctx_.live) {
-        if (auto c = weak.lock()) open.push_back(std::move(c));
+      for (auto& [id, ticket] : ctx_.live) {
+        if (auto c = ticket->connection.lock()) open.push_back(std::move(c));
       }
     }
     for (auto& c : open) net::post(c->executor(), [c] { c->drain(); });
@@ -152,18 +153,80 @@ class Server::Impl {
     tcp::endpoint peer = socket.remote_endpoint(e);
     if (!e) {
       socket.set_option(tcp::no_delay(true), e);
+      if (options_.send_buffer_bytes > 0) {
+        socket.set_option(net::socket_base::send_buffer_size(options_.send_buffer_bytes), e);
+      }
       std::string ip = address_text(peer.address());
-      if (!ctx_.draining && limits_.try_acquire(ip)) {
+      if (!ctx_.draining && admit(ip)) {
         std::make_shared<Connection>(std::move(socket), std::move(ip), ctx_)->start();
       } else {
-        refuse_over_capacity(socket);
+        refuse_over_capacity(socket, ip);
       }
     }
     accept();
   }
 
+  // Takes a slot for `ip`. At a cap, the oldest connection within that cap that has not sent
+  // a complete request head gives up its slot first: silent sockets cannot keep out a client
+  // that talks (a request head makes a connection safe from eviction).
+  bool admit(const std::string& ip) {
+    for (int tries = 0; tries < kMaxEvictionsPerAccept; ++tries) {
+      auto admission = limits_.try_acquire(ip);
+      if (admission) return true;
+      last_refusal_ = admission.refused_by;
+      if (!evict_oldest_awaiting_head(admission.refused_by, ip)) return false;
+    }
+    return false;
+  }
+
+  bool evict_oldest_awaiting_head(ConnectionLimits::Cap cap, const std::string& ip) {
+    std::shared_ptr<Connection> victim;
+    bool found = false;
+    std::string network = cap == ConnectionLimits::Cap::kNetwork ? network_of(ip) : "";
+    {
+      std::lock_guard lock(ctx_.mutex);
+      for (auto& [id, ticket] : ctx_.live) {
+        if (!ticket->awaiting_head) continue;
+        if (cap == ConnectionLimits::Cap::kAddress && ticket->peer_ip != ip) continue;
+        if (cap == ConnectionLimits::Cap::kNetwork && ticket->network != network) continue;
+        if (!ticket->holds_slot.exchange(false)) continue;  // being evicted already
+        limits_.release(ticket->peer_ip);
+        victim = ticket->connection.lock();  // null: it is closing by itself
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+    ++evicted_;
+    if (victim) net::post(victim->executor(), [victim] { victim->evict(); });
+    log_cap_activity();
+    return true;
+  }
+
+  // Refusals and evictions at the caps, at most one log line a second (a flood must not
+  // become a log flood) with the counts since the last line.
+  void log_cap_activity() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_cap_log_ < std::chrono::seconds(1)) return;
+    last_cap_log_ = now;
+    const char* cap = last_refusal_ == ConnectionLimits::Cap::kTotal     ? "total"
+                      : last_refusal_ == ConnectionLimits::Cap::kNetwork ? "network"
+                                                                         : "address";
+    ctx_.logger->warn("connection cap reached",
+                      {{"cap", cap},
+                       {"refused", static_cast<long long>(refused_)},
+                       {"evicted_awaiting_head", static_cast<long long>(evicted_)},
+                       {"open", static_cast<long long>(limits_.total())},
+                       {"last_client_ip", last_cap_ip_}});
+    refused_ = 0;
+    evicted_ = 0;
+  }
+
   // Over a cap: one small 503 written without waiting, then the socket closes.
-  void refuse_over_capacity(tcp::socket& socket) {
+  void refuse_over_capacity(tcp::socket& socket, const std::string& ip) {
+    ++refused_;
+    last_cap_ip_ = ip;
+    log_cap_activity();
     if (options_.metrics) options_.metrics->observe_request("UNKNOWN", "refused", 503, 0.0);
     Response res =
         edge_error(503, "too_many_connections", "Too many connections; retry shortly", new_uuid());
@@ -185,6 +248,12 @@ class Server::Impl {
   std::vector<std::unique_ptr<net::io_context>> iocs_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::size_t next_context_ = 0;  // only touched on the acceptor's strand
+  // Cap activity for the rate-limited log line; only touched on the acceptor's strand.
+  std::size_t refused_ = 0;
+  std::size_t evicted_ = 0;
+  ConnectionLimits::Cap last_refusal_ = ConnectionLimits::Cap::kNone;
+  std::string last_cap_ip_;
+  std::chrono::steady_clock::time_point last_cap_log_{};
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_;
   std::vector<std::thread> threads_;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,16 +31,26 @@ struct ServerOptions {
   int io_threads = 2;
   std::size_t queue_capacity = 0;  // waiting handler jobs; 0: 4 per worker
   long long max_body_bytes = 10LL << 20;
-  int header_timeout_ms = 10000;       // the whole request head, from the first byte
-  int body_grace_ms = 1000;            // then the body must average min_body_rate
-  long long min_body_rate = 50 << 10;  // bytes per second
-  int keep_alive_timeout_ms = 5000;    // idle keep-alive; closed at once when sockets are scarce
-  int write_timeout_ms = 30000;
+  long long max_json_body_bytes = kMaxJsonBodyBytes;  // application/json and +json bodies
+  int header_timeout_ms = 10000;                      // the whole request head, from the first byte
+  int body_grace_ms = 1000;                           // then the body must average min_body_rate
+  long long min_body_rate = 50 << 10;                 // bytes per second
+  int keep_alive_timeout_ms = 5000;  // idle keep-alive; closed at once when sockets are scarce
+  int write_timeout_ms = 30000;      // a whole response
+  // A response write that makes no progress this long is abandoned (the socket reset, so the
+  // kernel frees what it still held): a client that stops reading pins little for long.
+  int write_stall_timeout_ms = 5000;
+  int send_buffer_bytes = 256 << 10;  // SO_SNDBUF: kernel memory a stalled reader can pin
   int drain_timeout_ms = 30000;
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_ip = 256;
-  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  std::size_t max_connections_per_network = 1024;  // per /24 (IPv4) or /64 (IPv6)
+  std::vector<std::string> trusted_proxies;        // peers whose X-Forwarded-For is believed
   std::vector<std::string> inline_paths = {"/health", "/ready", "/metrics"};
+  // Asked (on the I/O thread: keep it cheap) before a "100 Continue" is sent, with the request
+  // head: a response here is the final answer and the body is never invited (no such route, no
+  // credentials). Null: always continue.
+  std::function<std::optional<Response>(Request&)> before_continue;
   // Counts the responses the server makes itself (parser errors, deadlines, full queue, caps)
   // as route "refused"; routed requests are counted by the metrics middleware.
   observability::Metrics* metrics = nullptr;

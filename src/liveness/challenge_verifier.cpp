@@ -4,6 +4,7 @@
 #include "liveness/challenge_verifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <future>
 #include <map>
@@ -37,6 +38,8 @@ face::Embedding fused_frontal(const std::vector<face::FaceResult>& faces, size_t
   for (float& v : sum) v /= static_cast<float>(n);
   return sum;
 }
+constexpr auto kCostWindow = std::chrono::minutes(1);
+constexpr size_t kMaxTrackedClients = 10'000;  // then windows that ended are dropped
 
 // A frame's pixels, possibly decoded scaled down (the decoded-pixel cap), and the factor from
 // its landmarks' coordinates (those of the full, oriented image) to those pixels. planar_fit
@@ -73,9 +76,12 @@ Result<std::vector<face::FaceResult>> ChallengeVerifier::analyze_frames(
   const face::AnalyzeOptions options{
       .liveness = passive_liveness, .enforce_quality = false, .video_frame = true};
   std::vector<std::optional<Result<face::FaceResult>>> results(frames.size());
+  // The first frame that fails decides the outcome: the other thread stops there too.
+  std::atomic<bool> failed{false};
   auto work = [&](size_t first) {
-    for (size_t i = first; i < frames.size(); i += kAnalysisThreads) {
+    for (size_t i = first; i < frames.size() && !failed; i += kAnalysisThreads) {
       results[i] = engine_.analyze_single(frames[i], options);
+      if (!*results[i]) failed = true;
     }
   };
   std::vector<std::future<void>> helpers;
@@ -84,17 +90,59 @@ Result<std::vector<face::FaceResult>> ChallengeVerifier::analyze_frames(
   }
   work(0);
   for (auto& h : helpers) h.get();
-  std::vector<face::FaceResult> faces;
-  faces.reserve(frames.size());
   for (size_t i = 0; i < results.size(); ++i) {
-    if (!*results[i]) {
+    if (results[i] && !*results[i]) {
       Error e = results[i]->error();
       e.details.insert(e.details.begin(), "frame " + std::to_string(i));
       return e;
     }
-    faces.push_back(std::move(results[i]->value()));
   }
+  std::vector<face::FaceResult> faces;
+  faces.reserve(frames.size());
+  for (auto& r : results) faces.push_back(std::move(r->value()));
   return faces;
+}
+
+Status ChallengeVerifier::charge(const std::vector<std::string_view>& frames,
+                                 const std::string& client_ip) {
+  const ResponseBudget& budget = decoding_.budget;
+  long long total = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    auto size = face::read_image_size(frames[i]);
+    if (!size) {
+      Error e = size.error();
+      e.details.insert(e.details.begin(), "frame " + std::to_string(i));
+      return e;
+    }
+    const long long pixels = static_cast<long long>(size->width) * size->height;
+    if (pixels > budget.max_frame_pixels) {
+      return make_error("image_too_large",
+                        "frame " + std::to_string(i) + " is " + std::to_string(size->width) + "x" +
+                            std::to_string(size->height) + ", over the frame cap of " +
+                            std::to_string(budget.max_frame_pixels) + " pixels");
+    }
+    total += pixels;
+  }
+  if (total > budget.max_response_pixels) {
+    return make_error("image_too_large", "frames total " + std::to_string(total) +
+                                             " pixels, over the response budget of " +
+                                             std::to_string(budget.max_response_pixels));
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(cost_mutex_);
+  if (cost_.size() >= kMaxTrackedClients) {
+    std::erase_if(cost_, [&](const auto& c) { return now - c.second.window_start >= kCostWindow; });
+  }
+  ClientCost& mine = cost_[client_ip];
+  if (now - mine.window_start >= kCostWindow) mine = {now, 0};
+  if (mine.pixels + total > budget.max_client_pixels_per_minute) {
+    auto wait = std::chrono::ceil<std::chrono::seconds>(mine.window_start + kCostWindow - now);
+    Error e = make_error("rate_limited", "Too many challenge frames from this client; retry later");
+    e.retry_after_seconds = static_cast<int>(std::max<long long>(1, wait.count()));
+    return e;
+  }
+  mine.pixels += total;
+  return {};
 }
 
 Result<LiveFace> ChallengeVerifier::verify(const ChallengeResponse& response,
@@ -108,6 +156,7 @@ Result<LiveFace> ChallengeVerifier::verify(const ChallengeResponse& response,
                       {"frames: send " + std::to_string(o.min_frames) + " to " +
                        std::to_string(o.max_frames) + " frames"});
   }
+  if (Status s = charge(response.frames, client_ip); !s) return s.error();
   auto faces = analyze_frames(response.frames, passive_liveness);
   if (!faces) return faces.error();
   std::vector<FrameObservation> observed;

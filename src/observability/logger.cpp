@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -85,8 +86,14 @@ std::string format_log_line(std::string_view level, std::string_view message,
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Logger::Logger(std::shared_ptr<spdlog::logger> impl, std::chrono::milliseconds flush_every)
-    : impl_(std::move(impl)) {
+std::string audit_file_beside(const std::string& log_file) {
+  if (log_file.empty()) return "";
+  return (std::filesystem::path(log_file).parent_path() / "audit.log").string();
+}
+
+Logger::Logger(std::shared_ptr<spdlog::logger> impl, std::chrono::milliseconds flush_every,
+               std::shared_ptr<spdlog::logger> audit)
+    : impl_(std::move(impl)), audit_(std::move(audit)) {
   if (flush_every.count() <= 0) return;
   // Log shippers and `tail -f` must see request lines within a second, and a crash may lose
   // at most that second; flushing every line would cost a write syscall per request.
@@ -117,12 +124,27 @@ std::shared_ptr<Logger> Logger::create(const LoggerOptions& options, std::string
       return nullptr;
     }
   }
+  std::shared_ptr<spdlog::logger> audit;
+  if (!options.audit_file.empty()) {
+    try {
+      audit = std::make_shared<spdlog::logger>(
+          "faceid-audit",
+          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+              options.audit_file, options.audit_max_file_bytes, options.audit_max_files));
+    } catch (const std::exception& e) {
+      if (error) *error = "cannot open the audit log " + options.audit_file + ": " + e.what();
+      return nullptr;
+    }
+    audit->set_pattern("%v");
+    audit->set_level(spdlog::level::trace);
+    audit->flush_on(spdlog::level::trace);  // rare, and must survive a crash
+  }
   auto impl = std::make_shared<spdlog::logger>("faceid", sinks.begin(), sinks.end());
   impl->set_pattern("%v");
   auto lvl = spdlog::level::from_str(options.level == "warning" ? "warn" : options.level);
   impl->set_level(lvl);
   impl->flush_on(spdlog::level::warn);
-  return std::make_shared<Logger>(std::move(impl), options.flush_interval);
+  return std::make_shared<Logger>(std::move(impl), options.flush_interval, std::move(audit));
 }
 
 std::shared_ptr<Logger> Logger::null() {
@@ -135,8 +157,13 @@ std::shared_ptr<Logger> Logger::null() {
 bool Logger::enabled(LogLevel level) const { return impl_->should_log(to_spdlog(level)); }
 
 void Logger::log(LogLevel level, std::string_view message, const Fields& fields) {
-  if (!enabled(level)) return;
-  impl_->log(to_spdlog(level), "{}", format_log_line(level_name(level), message, fields));
+  bool audit = audit_ && std::any_of(fields.begin(), fields.end(), [](const auto& f) {
+                 return f.first == "audit" && f.second == FieldValue(true);
+               });
+  if (!audit && !enabled(level)) return;
+  std::string line = format_log_line(level_name(level), message, fields);
+  if (audit) audit_->info("{}", line);
+  if (enabled(level)) impl_->log(to_spdlog(level), "{}", line);
 }
 
 void Logger::flush() { impl_->flush(); }

@@ -30,7 +30,15 @@ struct LoggerOptions {
   std::size_t max_file_bytes = 10 << 20;
   std::size_t max_files = 5;
   std::chrono::milliseconds flush_interval{1000};  // buffered lines reach the file this often
+  // Audit lines (a field "audit": true) also go here, whatever the level, flushed at once. Only
+  // audit events reach this file, so a flood of requests cannot rotate them away. Empty: none.
+  std::string audit_file;
+  std::size_t audit_max_file_bytes = 10 << 20;
+  std::size_t audit_max_files = 20;
 };
+
+// The audit log beside a log file ("logs/app.log" -> "logs/audit.log"); empty for empty.
+std::string audit_file_beside(const std::string& log_file);
 
 class Logger {
  public:
@@ -48,13 +56,15 @@ class Logger {
   void flush();
 
   explicit Logger(std::shared_ptr<spdlog::logger> impl,
-                  std::chrono::milliseconds flush_every = std::chrono::milliseconds(0));
+                  std::chrono::milliseconds flush_every = std::chrono::milliseconds(0),
+                  std::shared_ptr<spdlog::logger> audit = nullptr);
   ~Logger();
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
  private:
   std::shared_ptr<spdlog::logger> impl_;
+  std::shared_ptr<spdlog::logger> audit_;  // null: no audit file
   std::jthread flusher_;  // flushes impl_ every flush_interval; declared last, stops first
 };
 

@@ -15,6 +15,7 @@
 #include "store/migrations.h"
 #include "store/postgres/pg_pool.h"
 #include "store/time_format.h"
+#include "store/username_skeleton.h"
 
 namespace faceid::store {
 namespace {
@@ -138,7 +139,9 @@ const std::vector<Statement>& statements() {
       {"user_by_email", "SELECT " + kUserColumns + " FROM users WHERE lower(email) = lower($1)"},
       {"user_clash",
        "SELECT EXISTS(SELECT 1 FROM users WHERE lower(username) = lower($1)), "
-       "EXISTS(SELECT 1 FROM users WHERE lower(email) = lower($2))"},
+       "EXISTS(SELECT 1 FROM users WHERE lower(email) = lower($2)), "
+       "EXISTS(SELECT 1 FROM users WHERE " +
+           username_skeleton_sql("username") + " = $3)"},
       {"insert_user",
        "INSERT INTO users(id, username, email, password_hash, is_active, is_locked, "
        "locked_until, is_admin, created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, "
@@ -574,9 +577,10 @@ Result<User> PostgresStore::create_user(const User& user, const FaceTemplate& fi
     // Enrolments queue here, across every replica: the duplicate check below and the insert
     // are one step, so the same face registered twice at once yields one account.
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kEnrolmentLock);
-    auto clash = tx.exec_prepared1("user_clash", user.username, user.email);
+    auto clash = tx.exec_prepared1("user_clash", user.username, user.email,
+                                   username_skeleton(user.username));
     std::vector<std::string> clashes;
-    if (clash[0].as<bool>()) clashes.emplace_back("username");
+    if (clash[0].as<bool>() || clash[2].as<bool>()) clashes.emplace_back("username");
     if (clash[1].as<bool>()) clashes.emplace_back("email");
     if (!clashes.empty()) {
       return make_error("user_exists", "A user with that username or email already exists",

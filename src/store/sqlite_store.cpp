@@ -9,6 +9,7 @@
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 #include "store/time_format.h"
+#include "store/username_skeleton.h"
 
 namespace faceid::store {
 namespace {
@@ -342,6 +343,14 @@ Result<User> SqliteStore::create_user(const User& user, const FaceTemplate& firs
     auto t = taken(column, *value);
     if (!t) return t.error();
     if (*t) clashes.emplace_back(column);
+  }
+  if (clashes.empty()) {
+    // A look-alike of an existing username ("aIice" next to "alice") is taken too.
+    auto alike = scalar(
+        *db_, "SELECT count(*) FROM users WHERE " + username_skeleton_sql("username") + " = ?",
+        [&](SqliteStatement& s) { s.bind(1, username_skeleton(user.username)); });
+    if (!alike) return alike.error();
+    if (*alike > 0) clashes.emplace_back("username");
   }
   if (!clashes.empty()) {
     return make_error("user_exists", "A user with that username or email already exists", clashes);

@@ -113,6 +113,21 @@ TEST_F(TokenServiceTest, AmrClaimRoundTripsInAccessAndRefreshTokens) {
   EXPECT_TRUE(plain->amr.empty());
 }
 
+TEST_F(TokenServiceTest, AuthTimeIsTheSignInAndCarriesOverGivenOne) {
+  const TimePoint signed_in = clock_.now();
+  auto first =
+      service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->auth_time.has_value());
+  EXPECT_EQ(*first->auth_time, std::chrono::floor<seconds>(signed_in));
+  clock_.advance(minutes(10));
+  auto later = service_.verify(service_.issue_refresh("u", "s1", {}, first->auth_time).token,
+                               TokenType::kRefresh);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->auth_time, first->auth_time);
+  EXPECT_GT(later->issued_at, *first->auth_time);
+}
+
 TEST_F(TokenServiceTest, UserRoleIsPreserved) {
   auto claims =
       service_.verify(service_.issue_access("u", Role::kUser, "s1").token, TokenType::kAccess);

@@ -31,6 +31,10 @@ TEST(AccountRulesTest, PasswordsMustBeLongUncommonAndNotTheUsername) {
   EXPECT_NE(check_password("short", "bob"), "");
   EXPECT_NE(check_password("password", "bob"), "");
   EXPECT_NE(check_password("longusername", "longusername"), "");
+  // Any letter case or look-alike spelling of the username is the username.
+  EXPECT_NE(check_password("LongUserName", "longusername"), "");
+  EXPECT_NE(check_password("L0ngUsername.", "longusername"), "");
+  EXPECT_EQ(check_password("longusername-and-more", "longusername"), "");
   EXPECT_NE(check_password(std::string(129, 'x'), "bob"), "");
 }
 

@@ -6,7 +6,8 @@
 namespace faceid::config {
 namespace {
 
-const std::string kGoodSecret(40, 'k');
+// 32 random bytes, hex (as `openssl rand -hex 32` makes them).
+const std::string kGoodSecret = "9f2c4e7a1b8d03f6e5a4c2b19d87f0e3a6b5c4d2e1f0a9b8c7d6e5f4a3b2c1d0";
 
 Result<Config> load(EnvMap env, EnvMap dotenv = {}, std::vector<std::string>* warnings = nullptr) {
   std::vector<std::string> w;
@@ -149,6 +150,25 @@ TEST(ConfigTest, ProductionRefusesMissingDefaultOrShortSecret) {
     EXPECT_NE(c.error().message.find("SECRET_KEY"), std::string::npos);
   }
   EXPECT_TRUE(load({{"ENVIRONMENT", "production"}, {"SECRET_KEY", kGoodSecret}}).ok());
+}
+
+TEST(ConfigTest, ProductionRefusesLowEntropyAndPlaceholderSecrets) {
+  for (const std::string secret :
+       {std::string(32, 'a'), std::string(64, 'k'),
+        std::string("abcd") + "abcdabcdabcdabcdabcdabcdabcd",
+        std::string("0123456789") + "0123456789012345678901",
+        std::string("your-secret-key-please-change-me-in-production-0123"),
+        std::string("this-is-an-example-secret-key-for-docs-only-xyz")}) {
+    auto c = load({{"ENVIRONMENT", "production"}, {"SECRET_KEY", secret}});
+    ASSERT_FALSE(c.ok()) << secret;
+    EXPECT_NE(c.error().message.find("low-entropy"), std::string::npos) << secret;
+  }
+  // Random keys pass, down to 32 random hex characters (128 bits).
+  for (const char* secret :
+       {"3f9a0c7e5b12d84f6a0e9c3b7d51f2a8",
+        "Zk3/9qXv+T1mW8sR0bL5yN2cP7hJ4dF6gA=", "test-secret-key-0123456789abcdef0123456789"}) {
+    EXPECT_TRUE(load({{"ENVIRONMENT", "production"}, {"SECRET_KEY", secret}}).ok()) << secret;
+  }
 }
 
 TEST(ConfigTest, DevelopmentGeneratesARandomSecretAndWarns) {

@@ -262,7 +262,7 @@ TEST(MigrateTest, FreshDatabaseThenRerunIsIdempotent) {
   auto env = base_env(dir, {});
   auto first = run_faceid({"migrate"}, env, dir.path().string());
   EXPECT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("applied 2 migration(s)"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("applied 3 migration(s)"), std::string::npos) << first.output;
   auto second = run_faceid({"migrate"}, env, dir.path().string());
   EXPECT_EQ(second.exit_code, 0);
   EXPECT_NE(second.output.find("applied 0 migration(s)"), std::string::npos) << second.output;

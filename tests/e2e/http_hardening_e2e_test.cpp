@@ -2,12 +2,7 @@
 // cannot stall the service, every request-smuggling form is refused, one canonical path per
 // route, CORS never reflects credentials to arbitrary or "null" origins, and a full work
 // queue answers 503 at once.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,74 +11,12 @@
 #include <vector>
 
 #include "e2e/api_test_support.h"
+#include "support/raw_connection.h"
 
 namespace faceid::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// One raw TCP connection to the server; closes on destruction.
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawConnection() {
-    if (fd_ >= 0) close(fd_);
-  }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool connected() const { return connected_; }
-  bool send(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // Everything the server sends until it closes the connection or timeout_ms pass.
-  std::string read_until_closed(int timeout_ms) {
-    std::string out;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (Clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      int left = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-      if (poll(&p, 1, std::max(1, left)) <= 0) break;
-      char buf[4096];
-      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  // True once the server has closed (EOF or reset) without waiting.
-  bool closed_by_server() {
-    if (closed_) return true;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, 0) <= 0) return false;
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-      received_.append(buf, static_cast<std::size_t>(n));
-    }
-    closed_ = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-    return closed_;
-  }
-  bool closed() const { return closed_; }
-  const std::string& received() const { return received_; }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  bool closed_ = false;
-  std::string received_;  // what closed_by_server() read
-};
 
 int count_of(const std::string& text, const std::string& needle) {
   int n = 0;
@@ -238,13 +171,30 @@ TEST_F(HttpCoreTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   RawConnection c(server_->port());
   ASSERT_TRUE(c.connected());
   c.send(
-      "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
-      "Connection: close\r\n\r\n");
+      "POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
   std::string interim = c.read_until_closed(500);  // the server must not wait for the body
   EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
   c.send("hello");
   std::string reply = c.read_until_closed(5000);
-  EXPECT_EQ(reply.rfind("HTTP/1.1 405 ", 0), 0u) << reply;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;  // not JSON: the body was read
+}
+
+TEST_F(HttpCoreTest, ExpectContinueIsNotSentWhereNoBodyCanBeTaken) {
+  for (const std::string head :
+       {"POST /health HTTP/1.1\r\n", "POST /nope HTTP/1.1\r\n",
+        "POST /api/v1/users/me/faces HTTP/1.1\r\nContent-Type: multipart/form-data; "
+        "boundary=B\r\n"}) {
+    RawConnection c(server_->port());
+    ASSERT_TRUE(c.connected());
+    c.send(head + "Host: x\r\nContent-Length: 500000\r\nExpect: 100-continue\r\n\r\n");
+    std::string reply = c.read_until_closed(3000);
+    EXPECT_EQ(reply.find("100 Continue"), std::string::npos) << head << reply;
+    EXPECT_TRUE(reply.rfind("HTTP/1.1 405 ", 0) == 0 || reply.rfind("HTTP/1.1 404 ", 0) == 0 ||
+                reply.rfind("HTTP/1.1 401 ", 0) == 0)
+        << head << reply;
+    EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+  }
 }
 
 TEST_F(HttpCoreTest, OversizeContentLengthWithExpectIs413WithoutContinue) {

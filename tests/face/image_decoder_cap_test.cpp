@@ -327,12 +327,23 @@ TEST(ImageDecoderCapTest, FuzzedThinWebpHeaderUnderATinyCapEnds) {
   if (r.ok()) EXPECT_LE(r->bgr.total(), 4096u);
 }
 
-TEST(ImageDecoderCapTest, ThinImagesOverTheCapKeepOnePixelAndFitTheirLongSide) {
+TEST(ImageDecoderCapTest, StripsAreRefusedFromTheHeaderAndTheWidestPhotosFitTheCap) {
+  // A strip scaled for detection has a side of zero pixels (issue 20: a 500 from OpenCV).
   for (const cv::Size size : {cv::Size(16000, 1), cv::Size(1, 16000), cv::Size(12000, 3)}) {
     cv::Mat thin(size, CV_8UC3, cv::Scalar(30, 60, 90));
-    for (const std::string ext : {".webp", ".png"}) {
+    for (const std::string ext : {".webp", ".png", ".jpg"}) {
       SCOPED_TRACE(ext + " " + std::to_string(size.width) + "x" + std::to_string(size.height));
       auto r = decode_image(encode(thin, ext, {cv::IMWRITE_WEBP_QUALITY, 90}), capped(4096));
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().code, "invalid_image");
+    }
+  }
+  // 8:1, the most elongated shape accepted, keeps at least a pixel and fits its long side.
+  for (const cv::Size size : {cv::Size(1600, 200), cv::Size(200, 1600)}) {
+    cv::Mat wide(size, CV_8UC3, cv::Scalar(30, 60, 90));
+    for (const std::string ext : {".webp", ".png"}) {
+      SCOPED_TRACE(ext + " " + std::to_string(size.width) + "x" + std::to_string(size.height));
+      auto r = decode_image(encode(wide, ext, {cv::IMWRITE_WEBP_QUALITY, 90}), capped(4096));
       ASSERT_TRUE(r.ok()) << r.error().message;
       EXPECT_LE(r->bgr.total(), 4096u);
       EXPECT_GE(std::min(r->bgr.cols, r->bgr.rows), 1);

@@ -108,6 +108,39 @@ TEST(CorsTest, ListedOriginGetsCredentialsAndVary) {
   EXPECT_EQ(*res.find_header("Vary"), "Origin");
 }
 
+TEST(CorsTest, EveryAnswerVariesByOriginWhenCorsIsOn) {
+  auto mw = cors_middleware({"http://app.test"});
+  for (const char* origin : {"", "http://evil.test", "http://app.test"}) {
+    Request req;
+    req.method = "GET";
+    if (*origin) req.headers["origin"] = origin;
+    Response res = mw(req, ok);
+    ASSERT_NE(res.find_header("Vary"), nullptr) << origin;
+    EXPECT_EQ(*res.find_header("Vary"), "Origin") << origin;
+  }
+  Request plain;
+  plain.method = "GET";
+  EXPECT_EQ(cors_middleware({})(plain, ok).find_header("Vary"), nullptr);  // CORS off
+}
+
+TEST(SecurityHeadersTest, CameraOnlyForThePageItselfAndNoOtherPowerfulFeature) {
+  Response res;
+  apply_security_headers(res);
+  ASSERT_NE(res.find_header("Permissions-Policy"), nullptr);
+  EXPECT_NE(res.find_header("Permissions-Policy")->find("camera=(self)"), std::string::npos);
+  EXPECT_NE(res.find_header("Permissions-Policy")->find("microphone=()"), std::string::npos);
+}
+
+TEST(BodyLimitTest, JsonOverItsOwnCapIs413NamingIt) {
+  auto mw = body_limit_middleware(1 << 20, 16 << 10);
+  Request req;
+  req.body_error = "too_large_json";
+  Response res = mw(req, ok);
+  EXPECT_EQ(res.status, 413);
+  EXPECT_NE(nlohmann::json::parse(res.body)["error"]["message"].get<std::string>().find("16 KB"),
+            std::string::npos);
+}
+
 TEST(BodyLimitTest, OversizeBodyIs413) {
   auto mw = body_limit_middleware(1 << 20);
   Request req;

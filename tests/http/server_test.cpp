@@ -163,14 +163,38 @@ TEST_F(ServerTest, FullQueueIs503AtOnceAndInlinePathsStillAnswer) {
 TEST_F(ServerTest, ConnectionsOverThePerAddressCapAreRefused) {
   options_.max_connections_per_ip = 2;
   int port = start();
+  // Two connections busy with a request (a body still to come): they cannot be evicted.
+  const std::string busy = "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
   int a = connect_to(port);
   int b = connect_to(port);
+  send(a, busy.data(), busy.size(), MSG_NOSIGNAL);
+  send(b, busy.data(), busy.size(), MSG_NOSIGNAL);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::string third = round_trip(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(third.rfind("HTTP/1.1 503 ", 0), 0u) << third;
   EXPECT_NE(third.find("too_many_connections"), std::string::npos);
   close(a);
   close(b);
+}
+
+TEST_F(ServerTest, SilentConnectionsGiveWayOldestFirstToOneThatTalks) {
+  options_.max_connections_per_ip = 2;
+  options_.header_timeout_ms = 5000;  // silence must not end them by itself here
+  int port = start();
+  int oldest = connect_to(port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int newer = connect_to(port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::string third = round_trip(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+  EXPECT_EQ(third.rfind("HTTP/1.1 200 ", 0), 0u) << third;
+  pollfd o{oldest, POLLIN, 0};
+  ASSERT_EQ(poll(&o, 1, 500), 1);
+  char c = 0;
+  EXPECT_LE(recv(oldest, &c, 1, 0), 0);  // closed without a word...
+  pollfd p{newer, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 0), 0) << "...and only the oldest";
+  close(oldest);
+  close(newer);
 }
 
 TEST_F(ServerTest, Http10ClosesUnlessAskedAndScarceSocketsAreNotKeptAlive) {

@@ -46,5 +46,24 @@ TEST(ConnectionLimitsTest, CapsPerAddressAndInTotalAndExemptsTrustedProxies) {
   EXPECT_EQ(limits.total(), 4u);
 }
 
+TEST(ConnectionLimitsTest, CapsPerNetworkSoManyAddressesOfOneNetworkCannotTakeEverySlot) {
+  ConnectionLimits limits(100, 2, {"10.0.0.1"}, 3);
+  EXPECT_TRUE(limits.try_acquire("127.0.0.2"));
+  EXPECT_TRUE(limits.try_acquire("127.0.0.3"));
+  EXPECT_TRUE(limits.try_acquire("127.0.0.4"));
+  auto refused = limits.try_acquire("127.0.0.5");  // same /24
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(refused.refused_by, ConnectionLimits::Cap::kNetwork);
+  EXPECT_TRUE(limits.try_acquire("127.0.1.5"));  // another /24
+  EXPECT_EQ(limits.try_acquire("127.0.1.5").refused_by, ConnectionLimits::Cap::kNone);
+  EXPECT_EQ(limits.try_acquire("127.0.1.5").refused_by, ConnectionLimits::Cap::kAddress);
+  limits.release("127.0.0.3");
+  EXPECT_TRUE(limits.try_acquire("127.0.0.9"));
+  // IPv6 counts per /64.
+  EXPECT_EQ(network_of("2001:db8:1:2:aaaa::1"), network_of("2001:db8:1:2:bbbb::7"));
+  EXPECT_NE(network_of("2001:db8:1:2::1"), network_of("2001:db8:1:3::1"));
+  EXPECT_EQ(network_of("192.168.7.200"), "192.168.7.0/24");
+}
+
 }  // namespace
 }  // namespace faceid::http

@@ -64,6 +64,19 @@ TEST_F(SqliteStoreTest, CreateUserStoresUserAndTemplateTogether) {
   EXPECT_EQ(ts->front().model_version, "dlib-resnet-v1");
 }
 
+TEST_F(SqliteStoreTest, LookAlikeUsernamesAreTaken) {
+  ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
+  int n = 2;
+  for (const char* alike : {"aIice", "alice.", "al1ce", "a_lice", "ALICE-"}) {
+    auto r = store_->create_user(user("u" + std::to_string(n), alike), tmpl(vec(n)));
+    ++n;
+    ASSERT_FALSE(r.ok()) << alike;
+    EXPECT_EQ(r.error().code, "user_exists") << alike;
+    EXPECT_EQ(r.error().details, std::vector<std::string>{"username"}) << alike;
+  }
+  EXPECT_TRUE(store_->create_user(user("u9", "alina"), tmpl(vec(9))).ok());
+}
+
 TEST_F(SqliteStoreTest, DuplicateUsernameOrEmailIsUserExistsAndLeavesNothing) {
   ASSERT_TRUE(store_->create_user(user("u1", "alice"), tmpl(vec(1))).ok());
   auto same_name = store_->create_user(user("u2", "alice"), tmpl(vec(2)));
