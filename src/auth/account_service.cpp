@@ -93,12 +93,13 @@ Result<store::User> AccountService::register_user(const Registration& r, const C
     ctx_.metrics.registration(e.code);
     return e;
   };
-  // Cheap checks before the expensive face work.
+  // The face first, then the name: a taken name must not answer differently from a free one
+  // when the photo is unusable (issue 20, item 10).
+  auto face = analyze_live_face(evidence, client);
+  if (!face) return outcome(face.error());
   auto by_name = ctx_.store.find_user_by_username(r.username);
   if (!by_name) return by_name.error();
   if (by_name->has_value()) return outcome(registration_refused());
-  auto face = analyze_live_face(evidence, client);
-  if (!face) return outcome(face.error());
   auto hash = hash_password(r.password);
   if (!hash) return hash.error();
 

@@ -104,7 +104,17 @@ std::optional<std::chrono::seconds> FaceAuthService::throttled(
 }
 
 void FaceAuthService::record_rate_limited(const ClientInfo& client) {
-  record_failure("rate_limit", std::nullopt, std::nullopt, std::nullopt, std::nullopt, client);
+  const auto r = refusals_.refuse(client.ip, ctx_.clock.now());
+  if (r.ended_count > 1) {
+    ctx_.logger->warn("rate-limited requests",
+                      {{"audit", true},
+                       {"event", "rate_limited_summary"},
+                       {"client_ip", client.ip},
+                       {"refused", static_cast<long long>(r.ended_count)}});
+  }
+  if (r.first) {
+    record_failure("rate_limit", std::nullopt, std::nullopt, std::nullopt, std::nullopt, client);
+  }
 }
 
 Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, const char* mode,
@@ -115,9 +125,9 @@ Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, cons
   if (named) tried = named->username;
   // The server's refusals (busy, or this client's pixel budget spent), not an attempt at the
   // account: nothing is recorded and nothing counts toward a lock.
-  const bool refused_by_server = !face && (face.error().code == "server_busy" ||
-                                           face.error().code == "rate_limited" ||
-                                           face.error().code == "image_too_large");
+  const bool refused_by_server =
+      !face && (face.error().code == "server_busy" || face.error().code == "rate_limited" ||
+                face.error().code == "image_too_large");
   if (refused_by_server) {
     ctx_.metrics.login(mode, face.error().code);
     return face.error();

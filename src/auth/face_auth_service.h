@@ -12,6 +12,7 @@
 
 #include "auth/auth_context.h"
 #include "auth/face_evidence.h"
+#include "auth/refusal_summary.h"
 #include "auth/session_service.h"
 
 namespace faceid::auth {
@@ -46,7 +47,8 @@ class FaceAuthService {
   // asks for the identifier before the capture when it is not).
   Result<bool> face_only_available();
 
-  // Records a refused-by-rate-limit attempt (called by the API's rate limiter).
+  // Records a refused-by-rate-limit attempt (called by the API's rate limiter): the first of
+  // each client's minute as an attempt row, the rest in memory (RefusalSummary).
   void record_rate_limited(const ClientInfo& client);
 
  private:
@@ -72,7 +74,9 @@ class FaceAuthService {
   AuthContext& ctx_;
   SessionService& sessions_;
   LockoutPolicy lockout_;
-  std::string dummy_hash_;  // verified against when a username is unknown (equal timing)
+  std::string dummy_hash_;
+  RefusalSummary refusals_;  // rate-limited requests: one attempt row per client and minute  //
+                             // verified against when a username is unknown (equal timing)
 };
 
 }  // namespace faceid::auth

@@ -761,8 +761,8 @@ Result<AccountFailureCounts> PostgresStore::account_failures(const std::string& 
   return run(*pool_, [&](PgConnection& c) -> Result<AccountFailureCounts> {
     pqxx::nontransaction n(*c.conn);
     auto r = n.exec_prepared1("account_failures", user_id, format_time(since), close_distance);
-    AccountFailureCounts out{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(),
-                             r[2].as<std::int64_t>(), {}};
+    AccountFailureCounts out{
+        r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::int64_t>(), {}};
     for (const auto& row :
          n.exec_prepared("account_failure_ips", user_id, format_time(since), kMaxFailureIps)) {
       out.ips.push_back(row[0].as<std::string>());

@@ -85,6 +85,16 @@ TEST_F(ApiTest, TakenUsernameOrEmailGetsOneNeutralRefusal) {
   EXPECT_EQ(v.json()["user"]["username"], "obama");
 }
 
+// Issue 20, item 10: an unusable photo gets the same answer whether the name is taken or not.
+TEST_F(ApiTest, AnUnusablePhotoAnswersAlikeForTakenAndFreeNames) {
+  ASSERT_EQ(register_user(c(), "obama", photo("obama_1.jpg")).status, 201);
+  const std::string junk(2048, 'x');
+  auto taken = register_user(c(), "obama", junk, "other@example.com");
+  auto free_name = register_user(c(), "nobody_yet", junk);
+  EXPECT_EQ(taken.status, free_name.status) << taken.body << " / " << free_name.body;
+  EXPECT_EQ(taken.json()["error"]["code"], free_name.json()["error"]["code"]);
+}
+
 TEST_F(ApiTest, SameFaceUnderANewUsernameGetsTheSameNeutralRefusal) {
   ASSERT_EQ(register_user(c(), "obama", photo("obama_1.jpg")).status, 201);
   auto r = register_user(c(), "barack", photo("obama_2.jpg"));
@@ -523,6 +533,32 @@ TEST_F(ApiTest, KillMidRegistrationLeavesNoHalfWrittenUser) {
 
 // --- rate limits, lockout, liveness: servers with their own settings ---------------------
 
+// Issue 20, item 9: a flood of rate-limited requests writes one attempt row per client and
+// minute, not one per refusal.
+TEST(ApiLimitsTest, RateLimitedRefusalsAreSummarisedNotOneRowEach) {
+  ServerProcess server(recognition_env({{"RATE_LIMIT_ENABLED", "true"},
+                                        {"RATE_LIMIT_LOGIN", "2/minute"},
+                                        {"RATE_LIMIT_REGISTER", "100/hour"},
+                                        {"RATE_LIMIT_DEFAULT", "1000/hour"}}));
+  ASSERT_TRUE(server.running()) << server.output();
+  HttpClient c(server.base_url());
+  auto reg = register_user(c, "obama", photo("obama_1.jpg"));
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  ASSERT_EQ(run_faceid({"user", "promote", "obama"}, base_env(server.dir(), {}),
+                       server.dir().path().string())
+                .exit_code,
+            0);
+  const std::string face = photo("biden_1.jpg");
+  int refused = 0;
+  for (int i = 0; i < 40; ++i) refused += login(c, face).status == 429;
+  EXPECT_EQ(refused, 38);
+  auto rows = c.get("/api/v1/admin/failed-attempts?hours=1", bearer(reg.json()["access_token"]));
+  ASSERT_EQ(rows.status, 200) << rows.body;
+  int rate_limit_rows = 0;
+  for (const auto& a : rows.json()["attempts"]) rate_limit_rows += a["reason"] == "rate_limit";
+  EXPECT_EQ(rate_limit_rows, 1) << rows.body;
+}
+
 TEST(ApiLimitsTest, EleventhLoginInAMinuteIs429WithRetryAfter) {
   ServerProcess server(recognition_env({{"RATE_LIMIT_ENABLED", "true"},
                                         {"RATE_LIMIT_LOGIN", "10/minute"},
@@ -575,8 +611,8 @@ TEST(ApiLimitsTest, FailuresFromManyClientsLockTheAccountWhichUnlocksByItself) {
 // Issue 20, item 4: undecodable images, or real faces from many addresses of one network,
 // never lock the account; a lock that does happen ends no live session.
 TEST(ApiLimitsTest, AStrangerCannotLockAnAccountOrEndItsSessions) {
-  ServerProcess server(recognition_env({{"MAX_FAILED_LOGIN_ATTEMPTS", "3"},
-                                        {"TRUSTED_PROXIES", "*"}}));
+  ServerProcess server(
+      recognition_env({{"MAX_FAILED_LOGIN_ATTEMPTS", "3"}, {"TRUSTED_PROXIES", "*"}}));
   ASSERT_TRUE(server.running()) << server.output();
   HttpClient c(server.base_url());
   auto reg = register_user(c, "alice", photo("obama_1.jpg"));
