@@ -133,11 +133,10 @@ Result<AnalyzedFace> FaceAuthService::analyze(const FaceEvidence& evidence, cons
     return face.error();
   }
   if (!face) {
-    // Recorded against the name tried (the client's own throttle still counts it), never
-    // against the account: an undecodable image, no face, a quality or liveness refusal
-    // compared no face with the owner's, so it must not help a stranger lock the account.
-    record_failure(reason_for(face.error().code), std::nullopt, tried, std::nullopt, std::nullopt,
-                   client);
+    // Recorded against the account (its owner sees it in the export) but never counted toward
+    // a lock: an undecodable image, no face, a quality or liveness refusal compared no face
+    // with the owner's (Store::account_failures counts comparisons only).
+    record_failure(reason_for(face.error().code), named, tried, std::nullopt, std::nullopt, client);
     ctx_.metrics.login(mode, reason_for(face.error().code));
     return face.error();
   }

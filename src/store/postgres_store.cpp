@@ -171,10 +171,12 @@ const std::vector<Statement>& statements() {
        "VALUES($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9)"},
       {"account_failures",
        "SELECT count(*), count(DISTINCT ip), count(*) FILTER (WHERE distance <= $3) "
-       "FROM failed_login_attempts WHERE user_id = $1 AND created_at >= $2::timestamptz"},
+       "FROM failed_login_attempts WHERE user_id = $1 AND created_at >= $2::timestamptz AND " +
+           std::string(kComparisonReasonsSql)},
       {"account_failure_ips",
        "SELECT DISTINCT ip FROM failed_login_attempts WHERE user_id = $1 AND "
-       "created_at >= $2::timestamptz AND ip IS NOT NULL LIMIT $3"},
+       "created_at >= $2::timestamptz AND ip IS NOT NULL AND " +
+           std::string(kComparisonReasonsSql) + " LIMIT $3"},
       {"client_failures",
        "SELECT count(*), " + ms("max(created_at)") +
            " FROM failed_login_attempts WHERE ip = $1 AND created_at >= $2::timestamptz AND "

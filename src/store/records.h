@@ -77,6 +77,9 @@ struct AccountFailureCounts {
   std::vector<std::string> ips;
 };
 inline constexpr int kMaxFailureIps = 64;
+// The attempt reasons that count toward an account's lock, as SQL: a face (or the password)
+// was compared with the owner's and did not match.
+inline constexpr const char* kComparisonReasonsSql = "reason IN ('no_match', 'invalid_password')";
 
 struct ClientFailureCounts {
   std::int64_t count = 0;

@@ -538,8 +538,9 @@ Result<AccountFailureCounts> SqliteStore::account_failures(const std::string& us
   std::lock_guard lock(mu_);
   auto rows = query<AccountFailureCounts>(
       *db_,
-      "SELECT count(*), count(DISTINCT ip), coalesce(sum(distance <= ?3), 0) "
-      "FROM failed_login_attempts WHERE user_id = ?1 AND created_at >= ?2",
+      std::string("SELECT count(*), count(DISTINCT ip), coalesce(sum(distance <= ?3), 0) "
+                  "FROM failed_login_attempts WHERE user_id = ?1 AND created_at >= ?2 AND ") +
+          kComparisonReasonsSql,
       [&](SqliteStatement& s) {
         s.bind(1, user_id).bind(2, format_time(since)).bind(3, close_distance);
       },
@@ -550,8 +551,9 @@ Result<AccountFailureCounts> SqliteStore::account_failures(const std::string& us
   AccountFailureCounts out = rows->empty() ? AccountFailureCounts{} : rows->front();
   auto ips = query<std::string>(
       *db_,
-      "SELECT DISTINCT ip FROM failed_login_attempts WHERE user_id = ?1 AND created_at >= ?2 "
-      "AND ip IS NOT NULL LIMIT ?3",
+      std::string("SELECT DISTINCT ip FROM failed_login_attempts WHERE user_id = ?1 AND "
+                  "created_at >= ?2 AND ip IS NOT NULL AND ") +
+          kComparisonReasonsSql + " LIMIT ?3",
       [&](SqliteStatement& s) {
         s.bind(1, user_id).bind(2, format_time(since)).bind(3, std::int64_t{kMaxFailureIps});
       },

@@ -54,8 +54,9 @@ class Store {
   virtual Status record_login_success(const std::string& user_id, const std::string& ip,
                                       const std::string& method, TimePoint now) = 0;
   virtual Status record_failed_attempt(const LoginAttempt& attempt) = 0;
-  // The account's failures since `since`: all, distinct IPs, and those with a face distance
-  // at or below `close_distance`.
+  // The account's failed comparisons since `since` (reasons kComparisonReasons: a face or a
+  // password was compared with the owner's; unusable images, quality and liveness refusals
+  // are not): all, distinct IPs, and those with a face distance at or below `close_distance`.
   virtual Result<AccountFailureCounts> account_failures(const std::string& user_id, TimePoint since,
                                                         double close_distance) = 0;
   // One client's failures since `since` against an account named by id (1:N near misses) or

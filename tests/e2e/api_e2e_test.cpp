@@ -555,7 +555,8 @@ TEST(ApiLimitsTest, RateLimitedRefusalsAreSummarisedNotOneRowEach) {
   auto rows = c.get("/api/v1/admin/failed-attempts?hours=1", bearer(reg.json()["access_token"]));
   ASSERT_EQ(rows.status, 200) << rows.body;
   int rate_limit_rows = 0;
-  for (const auto& a : rows.json()["attempts"]) rate_limit_rows += a["reason"] == "rate_limit";
+  const auto listed = rows.json();
+  for (const auto& a : listed["attempts"]) rate_limit_rows += a["reason"] == "rate_limit";
   EXPECT_EQ(rate_limit_rows, 1) << rows.body;
 }
 

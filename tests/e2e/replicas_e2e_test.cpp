@@ -55,18 +55,18 @@ HttpResult verify_from(HttpClient& c, const std::string& ip, const std::string& 
 }
 
 TEST(ReplicasTest, AccountLockedThroughOneIsLockedOnTheOther) {
-  // Failures from three clients lock the account (the hardened lockout policy), spread over
-  // both replicas: the counts live in the shared database.
+  // Failures from three clients (networks) lock the account (the hardened lockout policy),
+  // spread over both replicas: the counts live in the shared database.
   Pair p(Env{{"MAX_FAILED_LOGIN_ATTEMPTS", "3"}, {"TRUSTED_PROXIES", "*"}});
   ASSERT_TRUE(p.a.running() && p.b.running());
   HttpClient a(p.a.base_url()), b(p.b.base_url());
   ASSERT_EQ(register_user(a, "obama", photo("obama_1.jpg")).status, 201);
   ASSERT_EQ(verify(b, "obama", photo("obama_2.jpg")).status, 200);
-  EXPECT_EQ(verify_from(a, "10.0.0.1", "obama", photo("biden_1.jpg")).status, 401);
-  EXPECT_EQ(verify_from(b, "10.0.0.2", "obama", photo("biden_1.jpg")).status, 401);
-  EXPECT_EQ(verify_from(a, "10.0.0.3", "obama", photo("biden_1.jpg")).status, 401);
-  EXPECT_EQ(verify_from(b, "10.0.0.4", "obama", photo("obama_2.jpg")).status, 401);
-  EXPECT_EQ(verify_from(a, "10.0.0.5", "obama", photo("obama_2.jpg")).status, 401);
+  EXPECT_EQ(verify_from(a, "10.0.1.1", "obama", photo("biden_1.jpg")).status, 401);
+  EXPECT_EQ(verify_from(b, "10.0.2.1", "obama", photo("biden_1.jpg")).status, 401);
+  EXPECT_EQ(verify_from(a, "10.0.3.1", "obama", photo("biden_1.jpg")).status, 401);
+  EXPECT_EQ(verify_from(b, "10.0.4.1", "obama", photo("obama_2.jpg")).status, 401);
+  EXPECT_EQ(verify_from(a, "10.0.5.1", "obama", photo("obama_2.jpg")).status, 401);
   EXPECT_EQ(login(b, photo("obama_3.jpg")).status, 401);
 }
 

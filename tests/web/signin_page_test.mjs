@@ -200,8 +200,8 @@ async function main() {
     const { page, cspErrors } = await newPage(browser, server.base);
 
     // The page is labelled and fits a phone.
-    await page.getByLabel('Username').fill('webuser');
-    await page.getByLabel('Email').fill('webuser@example.com');
+    await page.getByLabel('Username', { exact: true }).fill('webuser');
+    await page.getByLabel('Email', { exact: true }).fill('webuser@example.com');
     await page.getByLabel('Password').fill('Correct-Horse-42');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, 'page scrolls sideways on a phone-sized screen: ' + overflow);
