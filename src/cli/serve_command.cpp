@@ -131,8 +131,7 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     return 1;
   }
   // After the engine: the PostgreSQL store searches only templates of its model version.
-  auto store = open_store(config, models_status ? (*engine)->model_version() : "",
-                          duplicate_recheck_distance(config, **calibration));
+  auto store = open_store(config, models_status ? (*engine)->model_version() : "", *calibration);
   if (!store) {
     logger->error("cannot open store", {{"error", store.error().message}});
     return 1;
@@ -250,6 +249,9 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
     }
     return router.handle(req);
   };
+  // Before the server answers: the thresholds in force are in the log when it does.
+  log_operating_point(*logger, **calibration,
+                      auth_ctx.census->accounts_by_templates(**store, clock.now()));
   http::Server server(options, router, logger);
   if (Status s = server.start(); !s) {
     logger->error("cannot start HTTP server", {{"error", s.error().message}});
@@ -269,8 +271,6 @@ int run_serve(const config::Config& config, const std::vector<std::string>& warn
                 {"environment", config.production() ? "production" : "development"},
                 {"openblas_core", face::loaded_openblas_core()},
                 {"version", std::string(kVersion)}});
-  log_operating_point(*logger, **calibration,
-                      auth_ctx.census->accounts_by_templates(**store, clock.now()));
   logger->flush();  // supervisors and tests wait for this line to know the port is ours
 
   int sig = 0;

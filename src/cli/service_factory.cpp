@@ -38,7 +38,7 @@ class UnavailableEngine final : public face::FaceEngine {
 }  // namespace
 
 Result<store::StorePtr> open_store(const config::Config& config, const std::string& model_version,
-                                   double duplicate_recheck) {
+                                   std::shared_ptr<const face::MatchCalibration> duplicate_rule) {
   if (!config.database_url.empty()) {
     if (!store::is_postgres_url(config.database_url)) {
       return make_error("invalid_config",
@@ -50,7 +50,11 @@ Result<store::StorePtr> open_store(const config::Config& config, const std::stri
     o.pool_size = config.workers;
     o.ef_search = config.pgvector_ef_search;
     o.model_version = model_version;
-    o.duplicate_tolerance = config.reject_duplicate_faces ? duplicate_recheck : -1.0;
+    if (config.reject_duplicate_faces && duplicate_rule) {
+      o.duplicate_distance = [rule = std::move(duplicate_rule)](std::int64_t accounts) {
+        return rule->duplicate_threshold(accounts);
+      };
+    }
     auto s = store::PostgresStore::open(o);
     if (!s) return s.error();
     return store::StorePtr(std::move(*s));
@@ -75,12 +79,6 @@ Result<std::shared_ptr<const face::MatchCalibration>> match_calibration(
   if (!table) return table.error();
   return std::shared_ptr<const face::MatchCalibration>(
       std::make_shared<face::MatchCalibration>(std::move(*table)));
-}
-
-double duplicate_recheck_distance(const config::Config& config,
-                                  const face::MatchCalibration& calibration) {
-  constexpr long long kManyAccounts = 1'000'000;
-  return config.reject_duplicate_faces ? calibration.duplicate_threshold(kManyAccounts) : -1.0;
 }
 
 SharedState::SharedState() = default;

@@ -23,21 +23,16 @@ namespace faceid::cli {
 // Opens the configured store (not yet migrated): PostgreSQL when DATABASE_URL is set, else
 // the embedded SQLite file. `model_version` (the loaded embedder's) restricts PostgreSQL's
 // 1:N search to comparable templates; "" searches all.
-// `duplicate_recheck`: the distance at which PostgreSQL's enrolment lock refuses a face another
-// account already holds (closing the race between replicas; -1: none).
-Result<store::StorePtr> open_store(const config::Config& config,
-                                   const std::string& model_version = "",
-                                   double duplicate_recheck = -1);
+// `duplicate_rule`: PostgreSQL's enrolment lock re-checks new faces against it (the distance
+// for a number of active accounts), closing the race between replicas; null: no re-check.
+Result<store::StorePtr> open_store(
+    const config::Config& config, const std::string& model_version = "",
+    std::shared_ptr<const face::MatchCalibration> duplicate_rule = nullptr);
 
 // The model's calibration table with the configured error rates (FACE_MATCH_FMR, ...):
 // models_unavailable when none is compiled in for `model_version`.
 Result<std::shared_ptr<const face::MatchCalibration>> match_calibration(
     const config::Config& config, const std::string& model_version);
-
-// The replicas' duplicate re-check: the duplicate rule's distance at a million accounts, so
-// that it only catches the same face enrolled twice at once, never a look-alike.
-double duplicate_recheck_distance(const config::Config& config,
-                                  const face::MatchCalibration& calibration);
 
 // State replicas must share: in-process without REDIS_URL, in Redis with it.
 struct SharedState {

@@ -444,6 +444,13 @@ std::string with_connect_timeout(const std::string& url, int seconds) {
          "connect_timeout=" + std::to_string(seconds);
 }
 
+// The duplicate rule's distance now: fixed, or for the active accounts counted inside `tx`.
+double duplicate_distance_in(pqxx::work& tx, const PostgresOptions& o) {
+  if (!o.duplicate_distance) return o.duplicate_tolerance;
+  const auto n = tx.exec1("SELECT count(*) FROM users WHERE is_active")[0].as<std::int64_t>();
+  return o.duplicate_distance(n);
+}
+
 // The nearest other account's template within `tolerance`, checked inside `tx`.
 bool face_taken(pqxx::work& tx, const Vector128& e, const std::string& except_user,
                 const std::string& model_version, double tolerance) {
@@ -588,9 +595,9 @@ Result<User> PostgresStore::create_user(const User& user, const FaceTemplate& fi
       return make_error("user_exists", "A user with that username or email already exists",
                         clashes);
     }
-    if (options_.duplicate_tolerance >= 0 &&
-        face_taken(tx, first_template.embedding, user.id, options_.model_version,
-                   options_.duplicate_tolerance)) {
+    if (const double within = duplicate_distance_in(tx, options_);
+        within >= 0 &&
+        face_taken(tx, first_template.embedding, user.id, options_.model_version, within)) {
       return face_already_registered();
     }
     try {
@@ -691,9 +698,9 @@ Result<FaceTemplate> PostgresStore::add_template(const FaceTemplate& tmpl, int m
       return make_error("too_many_templates",
                         "At most " + std::to_string(max_templates) + " face templates per account");
     }
-    if (options_.duplicate_tolerance >= 0 &&
-        face_taken(tx, tmpl.embedding, tmpl.user_id, options_.model_version,
-                   options_.duplicate_tolerance)) {
+    if (const double within = duplicate_distance_in(tx, options_);
+        within >= 0 &&
+        face_taken(tx, tmpl.embedding, tmpl.user_id, options_.model_version, within)) {
       return face_already_registered();
     }
     auto row = tx.exec_prepared1("insert_template", tmpl.user_id, vector_text(tmpl.embedding),

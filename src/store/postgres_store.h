@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct PostgresOptions {
   // database-wide advisory lock, so concurrent enrolments on different replicas cannot both
   // win. < 0: no check (REJECT_DUPLICATE_FACES=false).
   double duplicate_tolerance = -1;
+  // When set, replaces duplicate_tolerance: the distance for this many active accounts (the
+  // duplicate rule of face/match_calibration.h), counted inside the same transaction.
+  std::function<double(std::int64_t active_accounts)> duplicate_distance;
   std::chrono::milliseconds pool_wait{5000};  // longest wait for a free connection
   int connect_timeout_seconds = 3;
   int statement_timeout_ms = 15000;

@@ -236,7 +236,7 @@ TEST(ServeTest, EnvExampleDocumentsEveryVariableAndLoads) {
 TEST(ServeTest, GracefulShutdownOnSigtermExitsZero) {
   ServerProcess server;
   ASSERT_TRUE(server.running()) << server.output();
-  EXPECT_EQ(server.stop(SIGTERM), 0);
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.output();
   EXPECT_NE(server.output().find("\"message\":\"stopped\""), std::string::npos);
 }
 
