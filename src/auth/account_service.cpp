@@ -36,7 +36,7 @@ Status AccountService::check_not_registered(const face::Embedding& e,
   if (!ctx_.settings.reject_duplicate_faces) return {};
   auto census = ctx_.census->accounts_by_templates(ctx_.store, ctx_.clock.now());
   if (!census) return census.error();
-  long long accounts = 0;
+  std::int64_t accounts = 0;
   for (auto n : *census) accounts += n;
   // A distance at which a new, different person is refused with at most
   // DUPLICATE_MAX_REFUSAL probability at this many accounts; a nearer face within the 1:1

@@ -76,8 +76,8 @@ void FaceAuthService::maybe_lock(const store::User& user, const ClientInfo& clie
   auto counts =
       ctx_.store.account_failures(user.id, since, lockout_.close_distance(ctx_.settings.tolerance));
   if (!counts) return;
-  LockDecision d =
-      lockout_.evaluate({counts->total, client_networks(counts->ips), counts->close}, now);
+  const std::int64_t networks = client_networks(counts->ips);
+  LockDecision d = lockout_.evaluate({counts->total, networks, counts->close}, now);
   if (!d.lock) return;
   if (Status s = ctx_.store.set_lock(user.id, d.locked_until, now); !s) return;
   ctx_.logger->warn("account locked", {{"audit", true},
@@ -85,7 +85,7 @@ void FaceAuthService::maybe_lock(const store::User& user, const ClientInfo& clie
                                        {"rule", std::string(d.rule)},
                                        {"user_id", user.id},
                                        {"failures", static_cast<long long>(counts->total)},
-                                       {"clients", static_cast<long long>(counts->clients)},
+                                       {"clients", static_cast<long long>(networks)},
                                        {"client_ip", client.ip},
                                        {"correlation_id", client.correlation_id}});
 }
@@ -196,8 +196,7 @@ Result<std::vector<store::User>> FaceAuthService::resolve_hints(
 Result<std::optional<double>> FaceAuthService::face_only_threshold() {
   auto census = ctx_.census->accounts_by_templates(ctx_.store, ctx_.clock.now());
   if (!census) return census.error();
-  return ctx_.settings.calibration->one_to_many_threshold_by_count(
-      std::vector<long long>(census->begin(), census->end()));
+  return ctx_.settings.calibration->one_to_many_threshold_by_count(*census);
 }
 
 Result<bool> FaceAuthService::face_only_available() {

@@ -1,25 +1,16 @@
 // LockoutPolicy: which failure patterns lock an account, and how long a client waits.
 #include "auth/lockout_policy.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <set>
+
+#include "common/ip_network.h"
 
 namespace faceid::auth {
 
 std::int64_t client_networks(const std::vector<std::string>& ips) {
   std::set<std::string> networks;
-  for (const auto& ip : ips) {
-    unsigned char bytes[16] = {};
-    if (inet_pton(AF_INET, ip.c_str(), bytes) == 1) {
-      networks.insert(std::string("4:") + std::string(reinterpret_cast<char*>(bytes), 3));
-    } else if (inet_pton(AF_INET6, ip.c_str(), bytes) == 1) {
-      networks.insert(std::string("6:") + std::string(reinterpret_cast<char*>(bytes), 8));
-    } else {
-      networks.insert("?:" + ip);
-    }
-  }
+  for (const auto& ip : ips) networks.insert(network_of(ip));
   return static_cast<std::int64_t>(networks.size());
 }
 

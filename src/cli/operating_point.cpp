@@ -10,18 +10,11 @@ observability::MatchOperatingPoint operating_point(
   p.one_to_one_threshold = calibration.one_to_one_threshold(1);
   p.one_to_one_fmr = calibration.fmr(1, p.one_to_one_threshold);
   p.one_to_one_fnmr = calibration.fnmr(1, p.one_to_one_threshold);
-  const std::vector<long long> census(accounts_by_templates.begin(), accounts_by_templates.end());
-  long long accounts = 0;
-  for (size_t k = 1; k < census.size(); ++k) accounts += census[k];
-  if (auto t = calibration.one_to_many_threshold_by_count(census)) {
+  if (auto t = calibration.one_to_many_threshold_by_count(accounts_by_templates)) {
     p.face_only = true;
     p.face_only_threshold = *t;
-    p.face_only_fpir = calibration.expected_fpir(census, *t);
-    double missed = 0;
-    for (size_t k = 1; k < census.size(); ++k) {
-      missed += static_cast<double>(census[k]) * calibration.fnmr(static_cast<int>(k), *t);
-    }
-    p.face_only_fnmr = accounts > 0 ? missed / static_cast<double>(accounts) : 0;
+    p.face_only_fpir = calibration.expected_fpir(accounts_by_templates, *t);
+    p.face_only_fnmr = calibration.expected_fnmr(accounts_by_templates, *t);
   }
   return p;
 }
@@ -42,7 +35,7 @@ void log_operating_point(observability::Logger& logger, const face::MatchCalibra
       {"fixed_threshold", s.fixed_threshold.has_value()}};
   if (accounts_by_templates) {
     const auto p = operating_point(calibration, *accounts_by_templates);
-    long long accounts = 0;
+    long long accounts = 0;  // the logger's integer type
     for (auto n : *accounts_by_templates) accounts += n;
     fields.emplace_back("accounts", accounts);
     fields.emplace_back("face_only", p.face_only);

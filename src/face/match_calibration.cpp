@@ -147,7 +147,7 @@ double MatchCalibration::hinted_threshold(const std::vector<int>& template_count
   return t;
 }
 
-double MatchCalibration::expected_fpir(const std::vector<long long>& by_templates,
+double MatchCalibration::expected_fpir(const std::vector<std::int64_t>& by_templates,
                                        double threshold) const {
   double sum = 0;
   for (size_t k = 1; k < by_templates.size(); ++k) {
@@ -156,10 +156,18 @@ double MatchCalibration::expected_fpir(const std::vector<long long>& by_template
   return std::min(1.0, sum);
 }
 
+double MatchCalibration::expected_fnmr(const std::vector<std::int64_t>& by_templates,
+                                       double threshold) const {
+  double accounts = 0, missed = 0;
+  for (size_t k = 1; k < by_templates.size(); ++k) {
+    accounts += static_cast<double>(by_templates[k]);
+    missed += static_cast<double>(by_templates[k]) * fnmr(static_cast<int>(k), threshold);
+  }
+  return accounts > 0 ? missed / accounts : 0;
+}
+
 std::optional<double> MatchCalibration::one_to_many_threshold_by_count(
-    const std::vector<long long>& by_templates) const {
-  long long accounts = 0;
-  for (size_t k = 1; k < by_templates.size(); ++k) accounts += by_templates[k];
+    const std::vector<std::int64_t>& by_templates) const {
   auto total = [&](const Row& r) {
     double sum = 0;
     for (size_t k = 1; k < by_templates.size(); ++k) {
@@ -174,23 +182,18 @@ std::optional<double> MatchCalibration::one_to_many_threshold_by_count(
     if (by_templates[k] > 0) cap = std::min(cap, one_to_one_threshold(static_cast<int>(k)));
   }
   *t = std::min(*t, cap);
-  if (accounts == 0) return t;
-  double missed = 0;
-  for (size_t k = 1; k < by_templates.size(); ++k) {
-    missed += static_cast<double>(by_templates[k]) * fnmr(static_cast<int>(k), *t);
-  }
-  if (missed / static_cast<double>(accounts) > settings_.face_only_max_fnmr) return std::nullopt;
+  if (expected_fnmr(by_templates, *t) > settings_.face_only_max_fnmr) return std::nullopt;
   return t;
 }
 
 std::optional<double> MatchCalibration::one_to_many_threshold(
     const std::vector<int>& template_counts) const {
-  std::vector<long long> by_templates(kMaxTemplates + 1, 0);
+  std::vector<std::int64_t> by_templates(kMaxTemplates + 1, 0);
   for (int k : template_counts) ++by_templates[column(k) + 1];
   return one_to_many_threshold_by_count(by_templates);
 }
 
-double MatchCalibration::duplicate_threshold(long long accounts) const {
+double MatchCalibration::duplicate_threshold(std::int64_t accounts) const {
   const double one_to_one = one_to_one_threshold(1);
   if (accounts <= 0) return one_to_one;
   // A new person is compared with every account; accounts have 1..K templates, so the

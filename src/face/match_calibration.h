@@ -14,6 +14,7 @@
 // measured), never as zero. Immutable after construction: safe to share between threads.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,12 +65,16 @@ class MatchCalibration {
   // Same, from a histogram: accounts_by_templates[k] = active accounts with k templates
   // (index 0 unused; the last entry counts kMaxTemplates or more).
   std::optional<double> one_to_many_threshold_by_count(
-      const std::vector<long long>& accounts_by_templates) const;
+      const std::vector<std::int64_t>& accounts_by_templates) const;
   // The duplicate-face rule with `accounts` accounts registered.
-  double duplicate_threshold(long long accounts) const;
+  double duplicate_threshold(std::int64_t accounts) const;
 
   // Expected FPIR of a face-only search at `threshold` over these accounts.
-  double expected_fpir(const std::vector<long long>& accounts_by_templates, double threshold) const;
+  double expected_fpir(const std::vector<std::int64_t>& accounts_by_templates,
+                       double threshold) const;
+  // Expected FNMR of a face-only search at `threshold`: the accounts' FNMRs, averaged.
+  double expected_fnmr(const std::vector<std::int64_t>& accounts_by_templates,
+                       double threshold) const;
 
  private:
   struct Row {

@@ -2,8 +2,6 @@
 #include "http/connection_limits.h"
 
 #include <algorithm>
-#include <boost/asio/ip/address.hpp>
-#include <cstdio>
 
 namespace faceid::http {
 namespace {
@@ -16,26 +14,6 @@ void decrement(std::unordered_map<std::string, std::size_t>& counts, const std::
 }
 
 }  // namespace
-
-std::string network_of(const std::string& ip) {
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(ip, ec);
-  if (ec) return ip;
-  if (address.is_v4()) {
-    auto b = address.to_v4().to_bytes();
-    char text[24];
-    std::snprintf(text, sizeof(text), "%u.%u.%u.0/24", b[0], b[1], b[2]);
-    return text;
-  }
-  auto b = address.to_v6().to_bytes();
-  std::string out;
-  char part[8];
-  for (int i = 0; i < 8; i += 2) {
-    std::snprintf(part, sizeof(part), "%x:", (b[i] << 8) | b[i + 1]);
-    out += part;
-  }
-  return out + ":/64";
-}
 
 ConnectionLimits::ConnectionLimits(std::size_t max_total, std::size_t max_per_ip,
                                    std::vector<std::string> exempt_ips, std::size_t max_per_network)

@@ -11,11 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace faceid::http {
+#include "common/ip_network.h"  // network_of
 
-// The network an address counts against: "a.b.c.0/24" or the first 64 bits of an IPv6
-// address; the address itself when it does not parse.
-std::string network_of(const std::string& ip);
+namespace faceid::http {
 
 class ConnectionLimits {
  public:
